@@ -1,0 +1,61 @@
+# The README's commands and the maintenance targets. Every target installs what it needs into .venv.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+K8S_VERSION ?= 1.33
+RECIPES ?= recipes
+VALUES ?= values
+
+.PHONY: help install generate validate test lint typecheck unit check-drift golden bench package crds e2e clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python 3.10+ is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(STAMP) ## Create .venv with the package and its test tools
+
+validate: $(STAMP) ## Check every recipe in recipes/
+	$(BIN)/rocm-vllm validate $(RECIPES)
+
+generate: $(STAMP) ## Validate the catalog and write values/ from recipes/ (the main job)
+	$(BIN)/rocm-vllm generate $(RECIPES) --out $(VALUES)
+
+lint: $(STAMP) ## Ruff
+	$(BIN)/ruff check generator tests scripts
+	$(BIN)/ruff format --check generator tests scripts
+
+typecheck: $(STAMP) ## mypy --strict on the package
+	$(BIN)/mypy
+
+unit: $(STAMP) ## The pytest suite (kind end-to-end tests are collected and skipped)
+	$(BIN)/pytest -q
+
+test: lint typecheck unit ## The whole test suite: lint, types, tests (drift checks run inside pytest)
+
+check-drift: $(STAMP) ## Fail when values/ or Chart-index.yaml differ from what recipes/ and charts/ give
+	$(BIN)/rocm-vllm generate $(RECIPES) --out $(VALUES) --check
+
+golden: $(STAMP) ## Rewrite the reviewed golden renders under tests/golden/
+	$(BIN)/python scripts/update_golden.py
+
+bench: $(STAMP) ## Benchmarks: CLI start-up, validate+generate vs bare Helm render, scaling to 1,000 recipes
+	$(BIN)/python scripts/bench.py
+
+package: $(STAMP) ## Package every chart reproducibly into dist/ through Helm's engine
+	$(BIN)/python scripts/package_charts.py --out dist
+
+crds: $(STAMP) ## Download the pinned upstream CRDs (checksummed) for users without ../shared/crds
+	$(BIN)/python scripts/fetch_crds.py --out .cache/crds
+
+e2e: $(STAMP) ## End-to-end tests on a kind cluster (needs docker, kind, kubectl, helm)
+	bash ci/kind/run-e2e.sh $(K8S_VERSION)
+
+clean: ## Remove the virtualenv and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dist .cache

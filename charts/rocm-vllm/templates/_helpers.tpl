@@ -1,0 +1,180 @@
+{{/*
+rocm-vllm.name: the chart name, or nameOverride. Truncated to 63 characters (DNS label).
+*/}}
+{{- define "rocm-vllm.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+rocm-vllm.fullname: the release-qualified name of every object (fullnameOverride wins).
+Truncated to 63 characters; the release name alone is used when it already contains the chart name.
+*/}}
+{{- define "rocm-vllm.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+rocm-vllm.lwsName: the LeaderWorkerSet's name. It differs from the API Service's name because the LWS
+controller creates a headless Service named after the LWS (it resolves LWS_LEADER_ADDRESS); and it is kept
+to 48 characters because pod and StatefulSet names append the group and worker indexes.
+*/}}
+{{- define "rocm-vllm.lwsName" -}}
+{{- printf "%s-lws" (include "rocm-vllm.fullname" . | trunc 44 | trimSuffix "-") }}
+{{- end }}
+
+{{/*
+rocm-vllm.chart: chart name and version, for the helm.sh/chart label.
+*/}}
+{{- define "rocm-vllm.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+rocm-vllm.selectorLabels: the immutable subset of the labels used by selectors (never the chart version).
+*/}}
+{{- define "rocm-vllm.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "rocm-vllm.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: server
+{{- end }}
+
+{{/*
+rocm-vllm.labels: the recommended labels carried by every object, plus commonLabels.
+*/}}
+{{- define "rocm-vllm.labels" -}}
+helm.sh/chart: {{ include "rocm-vllm.chart" . }}
+{{ include "rocm-vllm.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: rocm-vllm
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
+rocm-vllm.releaseSelectorLabels: selects every pod of the release whatever its component (group members,
+the helm test pod); used by the NetworkPolicy.
+*/}}
+{{- define "rocm-vllm.releaseSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "rocm-vllm.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/*
+rocm-vllm.serviceAccountName: the ServiceAccount the pods run as.
+*/}}
+{{- define "rocm-vllm.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "rocm-vllm.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+rocm-vllm.multiNode: "true" when one replica spans several nodes (a LeaderWorkerSet group), else "".
+*/}}
+{{- define "rocm-vllm.multiNode" -}}
+{{- if gt (int .Values.multiNode.nodesPerReplica) 1 }}true{{- end }}
+{{- end }}
+
+{{/*
+rocm-vllm.workloadRef: apiVersion, kind and name of the workload (the HPA's and ScaledObject's target).
+*/}}
+{{- define "rocm-vllm.workloadRef" -}}
+{{- if include "rocm-vllm.multiNode" . -}}
+apiVersion: leaderworkerset.x-k8s.io/v1
+kind: LeaderWorkerSet
+name: {{ include "rocm-vllm.lwsName" . }}
+{{- else -}}
+apiVersion: apps/v1
+kind: Deployment
+name: {{ include "rocm-vllm.fullname" . }}
+{{- end }}
+{{- end }}
+
+{{/*
+rocm-vllm.servedModelName: the model name clients send (vllm.* --served-model-name, else the model id).
+*/}}
+{{- define "rocm-vllm.servedModelName" -}}
+{{- default .Values.model.id .Values.model.servedModelName }}
+{{- end }}
+
+{{/*
+rocm-vllm.image: repository:tag of the vLLM image.
+*/}}
+{{- define "rocm-vllm.image" -}}
+{{- printf "%s:%s" .Values.image.repository .Values.image.tag }}
+{{- end }}
+
+{{/*
+rocm-vllm.gpuDeviceIds: the PCI device ids (node label amd.com/gpu.device-id, set by the ROCm node labeller)
+of each supported GPU model, as JSON. The ONLY place this table lives.
+Match a model by its list of ids: product-name labels vary by form factor (OAM, VF, ...).
+*/}}
+{{- define "rocm-vllm.gpuDeviceIds" -}}
+{{- dict
+  "MI210" (list "740f")
+  "MI250X" (list "7408" "740c")
+  "MI300X" (list "74a1" "74a9" "74b5" "74bd")
+  "MI325X" (list "74a5" "74b9")
+  "MI350X" (list "75a0" "75b0")
+  "MI355X" (list "75a3" "75b3")
+  | toJson }}
+{{- end }}
+
+{{/*
+rocm-vllm.cacheClaimName: the PersistentVolumeClaim holding the model cache.
+*/}}
+{{- define "rocm-vllm.cacheClaimName" -}}
+{{- default (printf "%s-cache" (include "rocm-vllm.fullname" . | trunc 57 | trimSuffix "-")) .Values.cache.existingClaim }}
+{{- end }}
+
+{{/*
+rocm-vllm.validate: checks across values that the schema cannot express. Each failure says what to change.
+Included once, from the workload templates.
+*/}}
+{{- define "rocm-vllm.validate" -}}
+{{- if and .Values.autoscaling.enabled .Values.keda.enabled }}
+{{- fail "ERROR: autoscaling.enabled and keda.enabled are both true: a KEDA ScaledObject creates its own HPA, so two autoscalers would fight over replicas. Set one of them to false." }}
+{{- end }}
+{{- if not (has .Values.multiNode.launchMode (list "ray" "mp")) }}
+{{- fail (printf "ERROR: multiNode.launchMode %q is unknown: set it to \"ray\" (Ray cluster, leader runs vllm serve) or \"mp\" (vLLM multiprocessing: every pod runs vllm serve, workers --headless)." .Values.multiNode.launchMode) }}
+{{- end }}
+{{- if eq .Values.image.tag "latest" }}
+{{- fail "ERROR: image.tag \"latest\" is not allowed: pin a published tag whose vLLM version matches the chart (see values.yaml image.tag)." }}
+{{- end }}
+{{- if include "rocm-vllm.multiNode" . }}
+{{- if not (.Capabilities.APIVersions.Has "leaderworkerset.x-k8s.io/v1") }}
+{{- fail (printf "ERROR: multiNode.nodesPerReplica is %d, which needs a LeaderWorkerSet, but the API leaderworkerset.x-k8s.io/v1 is not available in this cluster. Install the LeaderWorkerSet controller and CRDs first (https://github.com/kubernetes-sigs/lws), or set multiNode.nodesPerReplica to 1. To render offline, run: helm template ... --api-versions leaderworkerset.x-k8s.io/v1" (int .Values.multiNode.nodesPerReplica)) }}
+{{- end }}
+{{- end }}
+{{- if and .Values.gpu.enabled .Values.gpu.model (not (hasKey (include "rocm-vllm.gpuDeviceIds" . | fromJson) .Values.gpu.model)) }}
+{{- fail (printf "ERROR: gpu.model %q is unknown: use one of MI210, MI250X, MI300X, MI325X, MI350X, MI355X, or \"\" for no GPU node affinity." .Values.gpu.model) }}
+{{- end }}
+{{- if and .Values.keda.enabled (not .Values.keda.prometheus.serverAddress) (not .Values.keda.triggers) }}
+{{- fail "ERROR: keda.enabled is true but keda.prometheus.serverAddress is empty: set it to your Prometheus URL (e.g. http://prometheus-operated.monitoring.svc:9090), or give keda.triggers." }}
+{{- end }}
+{{- if and .Values.ingress.enabled (not .Values.service.enabled) }}
+{{- fail "ERROR: ingress.enabled needs service.enabled: the Ingress routes to the chart's Service." }}
+{{- end }}
+{{- if and .Values.httpRoute.enabled (not .Values.service.enabled) }}
+{{- fail "ERROR: httpRoute.enabled needs service.enabled: the HTTPRoute routes to the chart's Service." }}
+{{- end }}
+{{- if and .Values.httpRoute.enabled (not .Values.httpRoute.parentRefs) }}
+{{- fail "ERROR: httpRoute.enabled is true but httpRoute.parentRefs is empty: name the Gateway to attach to, e.g. parentRefs: [{name: my-gateway, namespace: gateway-system}]." }}
+{{- end }}
+{{- if and .Values.metrics.serviceMonitor.enabled (not .Values.service.enabled) }}
+{{- fail "ERROR: metrics.serviceMonitor.enabled needs service.enabled (it scrapes through the Service); use metrics.podMonitor instead if you run without a Service." }}
+{{- end }}
+{{- end }}

@@ -1,0 +1,82 @@
+"""Startability checks: every recipe passes all of them, or is rejected with every reason at once.
+
+`check_recipe_document` runs the schema first: a document that does not match the schema cannot be
+trusted to have the types the other checks read, so only its schema findings are reported.  All
+other families run on every recipe and each adds its findings; none stops at the first problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rocm_vllm.catalog import Catalog, Checkpoint, GpuSpec, ModelSpec
+from rocm_vllm.findings import Finding
+from rocm_vllm.recipe import Recipe, recipe_from_document
+from rocm_vllm.vllm_facts import VllmFacts
+from rocm_vllm.yamlio import LoadedDocument
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    catalog: Catalog
+    vllm: VllmFacts
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A recipe with its catalog entries looked up (None where the catalog lacks them)."""
+
+    recipe: Recipe
+    gpu: GpuSpec | None
+    model: ModelSpec | None
+    checkpoint: Checkpoint | None
+
+
+Check = Callable[[Resolved, CheckContext], list[Finding]]
+
+
+def resolve(recipe: Recipe, catalog: Catalog) -> Resolved:
+    found = catalog.checkpoint(recipe.model_id)
+    model, checkpoint = found if found else (None, None)
+    return Resolved(recipe, catalog.gpus.get(recipe.gpu), model, checkpoint)
+
+
+def all_checks() -> list[Check]:
+    from rocm_vllm.checks import catalog, image, memory, naming, parallelism, precision, vllm_cli
+
+    return [
+        naming.check_name,
+        catalog.check_catalog_entries,
+        parallelism.check_parallelism,
+        precision.check_precision,
+        memory.check_context_length,
+        memory.check_memory,
+        image.check_image,
+        vllm_cli.check_extra_args,
+        vllm_cli.check_env,
+    ]
+
+
+def check_recipe_document(document: LoadedDocument, context: CheckContext) -> tuple[Recipe | None, list[Finding]]:
+    """All findings for one loaded recipe, and the typed recipe when the schema allowed building it."""
+    from rocm_vllm.checks.schema import check_schema
+
+    schema_findings = check_schema(document)
+    if schema_findings:
+        return None, schema_findings
+    recipe = recipe_from_document(document)
+    resolved = resolve(recipe, context.catalog)
+    findings: list[Finding] = []
+    for check in all_checks():
+        findings.extend(check(resolved, context))
+    return recipe, findings
+
+
+def check_recipe_data(data: dict[str, object], context: CheckContext,
+                      source: str = "<generated>") -> tuple[Recipe | None, list[Finding]]:
+    """Check a recipe built in memory (by `plan` or `select`) with exactly the rules files get."""
+    from pathlib import Path
+
+    document = LoadedDocument(path=Path(source), data=data)
+    return check_recipe_document(document, context)

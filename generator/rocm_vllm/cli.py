@@ -1,0 +1,153 @@
+"""The `rocm-vllm` command line: a thin layer that turns options into library calls and results into exit codes.
+
+Heavy modules (Helm's engine, the Kubernetes client, jsonschema) are imported inside the commands
+that need them, so `rocm-vllm --help` and `--version` start fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from rocm_vllm import VLLM_VERSION, __version__
+from rocm_vllm.errors import ExitCode, RocmVllmError, UsageError, exit_code_for
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+catalog_option = click.option(
+    "--catalog", "catalog_dirs", multiple=True, type=click.Path(path_type=Path, file_okay=False),
+    help="Directory with extra gpus.yaml/models.yaml entries laid over the built-in catalog (repeatable).")
+
+
+def _reports_errors(command: F) -> F:
+    """Map library errors to exit codes and one-line messages; never a traceback for the user's input."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except RocmVllmError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(int(error.exit_code))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _context(catalog_dirs: tuple[Path, ...]) -> Any:
+    from rocm_vllm.validate import default_context
+
+    return default_context(catalog_dirs)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", message=f"rocm-vllm %(version)s (vLLM {VLLM_VERSION})")
+def cli() -> None:
+    """Recipes, Helm values and manifests for serving vLLM on AMD Instinct GPUs in Kubernetes."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@catalog_option
+@_reports_errors
+def validate(paths: tuple[Path, ...], output_format: str, catalog_dirs: tuple[Path, ...]) -> None:
+    """Check recipes (default: recipes/) and report every problem with file, line and path."""
+    from rocm_vllm.findings import render_json, render_text
+    from rocm_vllm.validate import validate_paths
+
+    result = validate_paths(list(paths) or [Path("recipes")], _context(catalog_dirs))
+    render = render_json if output_format == "json" else render_text
+    click.echo(render(result.findings, len(result.files)), nl=False)
+    sys.exit(int(ExitCode.OK if result.ok else ExitCode.INVALID_INPUT))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("values"),
+              show_default=True, help="Directory for values/<recipe-name>.yaml.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 listing every file that would change.")
+@catalog_option
+@_reports_errors
+def generate(paths: tuple[Path, ...], out_dir: Path, check: bool, catalog_dirs: tuple[Path, ...]) -> None:
+    """Turn recipes (default: recipes/) into chart values; a run with any invalid recipe writes nothing."""
+    from rocm_vllm.findings import render_text
+    from rocm_vllm.generate import apply_generation, plan_generation
+    from rocm_vllm.paths import display_path
+
+    result = plan_generation(list(paths) or [Path("recipes")], out_dir, _context(catalog_dirs))
+    if not result.ok:
+        click.echo(render_text(result.findings, len(result.validation.files)), nl=False, err=True)
+        click.echo("error: invalid recipes; nothing was written", err=True)
+        sys.exit(int(ExitCode.INVALID_INPUT))
+    for finding in result.findings:
+        click.echo(finding.format(), err=True)
+    drift = [*((p, "would change") for p in result.changed), *((p, "is stale (no recipe)") for p in result.stale)]
+    if check:
+        for path, what in drift:
+            click.echo(f"{display_path(path)} {what}")
+        if drift:
+            click.echo(f"error: {len(drift)} file(s) out of date; run: rocm-vllm generate "
+                       f"{' '.join(str(p) for p in paths) or 'recipes'} --out {display_path(out_dir)}", err=True)
+            sys.exit(int(ExitCode.INVALID_INPUT))
+        click.echo(f"{len(result.outputs)} values file(s) up to date")
+        return
+    apply_generation(result)
+    click.echo(f"{len(result.outputs)} values file(s): {len(result.changed)} written, "
+               f"{len(result.outputs) - len(result.changed)} unchanged, {len(result.stale)} stale removed")
+
+
+@cli.command("catalog")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@catalog_option
+@_reports_errors
+def catalog_command(output_format: str, catalog_dirs: tuple[Path, ...]) -> None:
+    """List the GPUs and models the checks know."""
+    import json
+
+    from rocm_vllm.catalog import load_catalog
+
+    catalog = load_catalog(catalog_dirs)
+    if output_format == "json":
+        payload = {
+            "gpus": {n: {"arch": g.arch, "memoryBytes": g.memory_bytes, "precisions": list(g.precisions),
+                         "deviceIds": list(g.device_ids)} for n, g in catalog.gpus.items()},
+            "models": {n: [c.hf_id for c in m.checkpoints] for n, m in catalog.models.items()},
+        }
+        click.echo(json.dumps(payload, indent=2, sort_keys=True))
+        return
+    click.echo("GPUs:")
+    for name, gpu in catalog.gpus.items():
+        click.echo(f"  {name:<8} {gpu.arch:<7} {gpu.memory_bytes / 1e9:>4.0f} GB  {', '.join(gpu.precisions)}")
+    click.echo("Models:")
+    for name, model in catalog.models.items():
+        click.echo(f"  {name}: {', '.join(c.hf_id for c in model.checkpoints)}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: click's own usage errors exit 2; anything unexpected is an internal error (3)."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="rocm-vllm", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return int(ExitCode.INVALID_INPUT)
+    except click.ClickException as error:
+        error.show()
+        return int(ExitCode.USAGE) if isinstance(error, click.UsageError) else error.exit_code
+    except SystemExit as exit_:
+        return int(exit_.code or 0) if isinstance(exit_.code, int) else int(ExitCode.INTERNAL)
+    except UsageError as error:
+        click.echo(f"error: {error}", err=True)
+        return int(ExitCode.USAGE)
+    except Exception as error:  # noqa: BLE001 - the one place unexpected errors become exit code 3
+        click.echo(f"internal error: {type(error).__name__}: {error}", err=True)
+        return int(exit_code_for(error))
+    return int(ExitCode.OK)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

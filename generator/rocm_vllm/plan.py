@@ -1,0 +1,162 @@
+"""Capacity planning: every layout of a model on a GPU type, feasible or not, with its memory and a decode bound.
+
+Feasibility is decided by the very checks `validate` runs on recipe files (a candidate layout is built
+as an in-memory recipe), so `plan` can never call a layout feasible that `validate` would reject.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rocm_vllm.capacity import MemoryPlan, plan_memory
+from rocm_vllm.checks import CheckContext, check_recipe_data
+from rocm_vllm.errors import InvalidInputError
+from rocm_vllm.findings import Severity
+
+PLACEHOLDER_REVISION = "0" * 40  # plan checks layouts, not a pinned checkpoint
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    model: str  # a Hugging Face id or a catalog name
+    gpu: str
+    gpus_per_node: int = 8
+    max_nodes: int = 4
+    max_model_len: int | None = None  # default: min(model positions, 32768)
+    dtype: str = "auto"
+    quantization: str | None = None
+    kv_cache_dtype: str = "auto"
+    gpu_memory_utilization: float = 0.9
+
+
+@dataclass(frozen=True)
+class Layout:
+    tensor: int
+    pipeline: int
+    nodes: int
+    gpus_per_pod: int
+    memory: MemoryPlan | None
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def feasible(self) -> bool:
+        return not self.reasons
+
+    @property
+    def gpus(self) -> int:
+        return self.gpus_per_pod * self.nodes
+
+    def as_dict(self) -> dict[str, Any]:
+        row: dict[str, Any] = {"tensor": self.tensor, "pipeline": self.pipeline, "nodes": self.nodes,
+                               "gpusPerPod": self.gpus_per_pod, "gpus": self.gpus, "feasible": self.feasible}
+        if self.memory is not None:
+            m = self.memory
+            row.update({
+                "weightBytesPerGpu": int(m.weight_bytes_per_gpu),
+                "kvCacheBytesPerToken": m.kv_bytes_per_token,
+                "kvCacheBytesPerTokenPerGpu": int(m.kv_bytes_per_token_per_gpu),
+                "kvCacheTokens": m.kv_tokens,
+                "maxLengthSequences": m.max_length_sequences,
+                "decodeTokensPerSecondBound": round(m.decode_tokens_per_s_bound, 1),
+            })
+        if self.reasons:
+            row["reasons"] = list(self.reasons)
+        return row
+
+
+@dataclass
+class PlanResult:
+    request: PlanRequest
+    hf_id: str
+    model_name: str
+    max_model_len: int
+    layouts: list[Layout] = field(default_factory=list)
+
+    @property
+    def feasible(self) -> list[Layout]:
+        return [layout for layout in self.layouts if layout.feasible]
+
+
+def _candidate_shapes(gpus_per_node: int, max_nodes: int) -> list[tuple[int, int, int, int]]:
+    """(tensor, pipeline, nodes, gpus per pod): single-node shapes on 1, 2, 4 ... GPUs, then multi-node
+    shapes on whole nodes with the tensor group inside a node."""
+    shapes = []
+    gpus = 1
+    while gpus <= gpus_per_node:
+        for tensor in range(1, gpus + 1):
+            if gpus % tensor == 0:
+                shapes.append((tensor, gpus // tensor, 1, gpus))
+        gpus *= 2
+    if gpus_per_node & (gpus_per_node - 1) and (gpus_per_node, 1, 1, gpus_per_node) not in shapes:
+        shapes.append((gpus_per_node, 1, 1, gpus_per_node))
+    for nodes in range(2, max_nodes + 1):
+        total = gpus_per_node * nodes
+        for tensor in range(1, gpus_per_node + 1):
+            if gpus_per_node % tensor == 0:
+                shapes.append((tensor, total // tensor, nodes, gpus_per_node))
+    return sorted(set(shapes), key=lambda s: (s[2] * s[3], s[2], -s[0]))
+
+
+def plan_layouts(request: PlanRequest, context: CheckContext) -> PlanResult:
+    catalog = context.catalog
+    found = catalog.checkpoint(request.model)
+    if found is None and request.model in catalog.models:
+        model = catalog.models[request.model]
+        found = (model, model.checkpoints[0]) if model.checkpoints else None
+    if found is None:
+        raise InvalidInputError(f"model '{request.model}' is not in the catalog; see `rocm-vllm catalog`")
+    if request.gpu not in catalog.gpus:
+        raise InvalidInputError(f"unknown GPU '{request.gpu}'; known: {', '.join(catalog.gpus)}")
+    model, checkpoint = found
+    max_len = request.max_model_len or min(model.max_position_embeddings, 32768)
+    result = PlanResult(request=request, hf_id=checkpoint.hf_id, model_name=model.name, max_model_len=max_len)
+    gpu = catalog.gpus[request.gpu]
+    for tensor, pipeline, nodes, per_pod in _candidate_shapes(request.gpus_per_node, request.max_nodes):
+        data: dict[str, Any] = {
+            "name": "plan",
+            "goal": "throughput",
+            "model": {"id": checkpoint.hf_id, "revision": PLACEHOLDER_REVISION},
+            "hardware": {"gpu": request.gpu, "gpusPerNode": per_pod, "nodesPerReplica": nodes},
+            "precision": {"dtype": request.dtype, "quantization": request.quantization,
+                          "kvCacheDtype": request.kv_cache_dtype},
+            "parallelism": {"tensor": tensor, "pipeline": pipeline},
+            "serving": {"maxModelLen": max_len, "gpuMemoryUtilization": request.gpu_memory_utilization},
+        }
+        if nodes > 1:
+            data["launch"] = {"mode": "mp"}
+        _, findings = check_recipe_data(data, context, source="plan")
+        reasons = tuple(f.message for f in findings if f.severity is Severity.ERROR and f.check != "name")
+        memory = plan_memory(model, checkpoint, gpu, tensor=tensor, pipeline=pipeline, data=1, expert=False,
+                             dtype=request.dtype, quantization=request.quantization,
+                             kv_cache_dtype=request.kv_cache_dtype,
+                             gpu_memory_utilization=request.gpu_memory_utilization, max_model_len=max_len)
+        result.layouts.append(Layout(tensor, pipeline, nodes, per_pod, memory, reasons))
+    return result
+
+
+def render_plan_text(result: PlanResult) -> str:
+    r = result.request
+    lines = [f"{result.hf_id} ({result.model_name}) on {r.gpu}, {r.gpus_per_node} GPUs per node, "
+             f"maxModelLen {result.max_model_len}, dtype {r.dtype}, quantization {r.quantization or 'none'}, "
+             f"kvCacheDtype {r.kv_cache_dtype}, gpuMemoryUtilization {r.gpu_memory_utilization}",
+             "",
+             f"{'TP':>3} {'PP':>3} {'nodes':>5} {'GPUs':>4}  {'weights/GPU':>11}  {'KV B/token':>10}  "
+             f"{'KV tokens':>10}  {'max-len seqs':>12}  {'decode tok/s <=':>15}"]
+    for layout in result.feasible:
+        m = layout.memory
+        assert m is not None
+        lines.append(f"{layout.tensor:>3} {layout.pipeline:>3} {layout.nodes:>5} {layout.gpus:>4}  "
+                     f"{m.weight_bytes_per_gpu / 2**30:>7.1f} GiB  {m.kv_bytes_per_token:>10,}  "
+                     f"{m.kv_tokens:>10,}  {m.max_length_sequences:>12,}  {m.decode_tokens_per_s_bound:>15,.1f}")
+    if not result.feasible:
+        lines.append("(no feasible layout)")
+    infeasible = [layout for layout in result.layouts if not layout.feasible]
+    if infeasible:
+        lines += ["", "Infeasible:"]
+        for layout in infeasible:
+            lines.append(f"  TP {layout.tensor} PP {layout.pipeline} on {layout.nodes} node(s) x "
+                         f"{layout.gpus_per_pod} GPU: {layout.reasons[0]}")
+    lines += ["", "KV B/token: whole model, one token. decode tok/s: memory-bandwidth upper bound per replica at "
+              "batch 1 with a max-length context."]
+    return "\n".join(lines) + "\n"

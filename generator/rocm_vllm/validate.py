@@ -1,0 +1,73 @@
+"""Load and check recipes: the library behind `rocm-vllm validate` and the first half of `generate`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rocm_vllm.catalog import load_catalog
+from rocm_vllm.checks import CheckContext, check_recipe_document
+from rocm_vllm.errors import InvalidInputError, UsageError
+from rocm_vllm.findings import Finding, file_finding, finding_at, has_errors
+from rocm_vllm.paths import display_path
+from rocm_vllm.recipe import Recipe
+from rocm_vllm.vllm_facts import load_vllm_facts
+from rocm_vllm.yamlio import iter_yaml_files, load_yaml_file
+
+
+@dataclass
+class ValidationResult:
+    files: list[Path] = field(default_factory=list)
+    recipes: list[Recipe] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.findings)
+
+
+def default_context(catalog_dirs: tuple[Path, ...] = ()) -> CheckContext:
+    return CheckContext(catalog=load_catalog(catalog_dirs), vllm=load_vllm_facts())
+
+
+def recipe_files(paths: list[Path]) -> list[Path]:
+    for path in paths:
+        if not path.exists():
+            raise UsageError(f"{path}: no such file or directory")
+    files = list(iter_yaml_files(paths))
+    if not files:
+        raise UsageError(f"no recipe files (*.yaml) found in: {', '.join(str(p) for p in paths)}")
+    return files
+
+
+def validate_paths(paths: list[Path], context: CheckContext | None = None) -> ValidationResult:
+    """Check every recipe under `paths`, collecting all findings (never stopping at the first)."""
+    context = context or default_context()
+    result = ValidationResult(files=recipe_files(paths))
+    names: dict[str, Path] = {}
+    for path in result.files:
+        shown = Path(display_path(path))
+        try:
+            document = load_yaml_file(path)
+        except InvalidInputError as error:
+            message = str(error)
+            # The loader's message starts with "path:line: "; keep the line, restate the file as shown.
+            prefix, line = f"{path}:", 1
+            if message.startswith(prefix):
+                head, _, rest = message[len(prefix):].partition(": ")
+                line, message = (int(head), rest) if head.isdigit() else (1, message[len(prefix):].lstrip(": "))
+            result.findings.append(file_finding(shown, line, "yaml", message))
+            continue
+        document.path = shown
+        recipe, findings = check_recipe_document(document, context)
+        result.findings.extend(findings)
+        if recipe is None:
+            continue
+        if recipe.name in names:
+            result.findings.append(finding_at(document, ("name",), "name",
+                                              f"name '{recipe.name}' is also used by {names[recipe.name]}; "
+                                              "recipe names must be unique"))
+        names[recipe.name] = shown
+        result.recipes.append(recipe)
+    result.findings.sort()
+    return result

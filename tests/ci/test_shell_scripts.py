@@ -1,0 +1,50 @@
+"""Shell scripts under ci/ pass shellcheck, and the runner keeps its safety properties."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .paths import CI_DIR, KIND_DIR, venv_tool
+
+SCRIPTS = sorted(CI_DIR.rglob("*.sh"))
+RUNNER = KIND_DIR / "run-e2e.sh"
+
+
+def shellcheck(*paths: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [venv_tool("shellcheck"), "--severity=style", "--shell=bash", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: str(p.relative_to(CI_DIR)))
+def test_script_passes_shellcheck(script: Path) -> None:
+    proc = shellcheck(script)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_shellcheck_reports_a_known_problem(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.sh"
+    bad.write_text("#!/usr/bin/env bash\nrm -rf $1/*\n", encoding="utf-8")
+    assert shellcheck(bad).returncode != 0
+
+
+def test_runner_is_strict_and_always_deletes_its_cluster() -> None:
+    text = RUNNER.read_text(encoding="utf-8")
+    assert RUNNER.stat().st_mode & 0o111, "run-e2e.sh must be executable (make e2e runs it directly)"
+    assert "set -euo pipefail" in text
+    assert "trap cleanup EXIT" in text
+    assert 'kind delete cluster --name "${cluster}"' in text
+    # Its own kubeconfig: the user's current context is never used.
+    assert 'export KUBECONFIG="${work_dir}/kubeconfig"' in text
+
+
+def test_runner_rejects_a_missing_argument() -> None:
+    proc = subprocess.run(["bash", str(RUNNER)], capture_output=True, text=True, timeout=30, check=False)
+    assert proc.returncode == 2 and "usage:" in proc.stderr
