@@ -2,7 +2,8 @@
 """Download the upstream CRDs the chart's tests validate against, pinned by commit and checked by sha256.
 
 The table is the one in ../shared/crds/README.md: each file comes from
-https://raw.githubusercontent.com/<repository>/<commit>/<path> and must match its sha256, or nothing is written.
+https://raw.githubusercontent.com/<repository>/<commit>/<path> and must match its sha256, or nothing is
+written.
 
     python scripts/fetch_crds.py --dest .cache/crds      # then: ROCM_VLLM_CRD_DIR=.cache/crds pytest
 """
@@ -116,7 +117,7 @@ def verify_dir(directory: Path, files: Sequence[PinnedFile] = PINNED) -> list[st
 
 
 def _http_get(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 (fixed https URLs)
+    with urllib.request.urlopen(url, timeout=60) as response:
         data: bytes = response.read()
     return data
 
@@ -141,7 +142,9 @@ def fetch_all(dest: Path, files: Sequence[PinnedFile] = PINNED, fetch: Fetch = _
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dest", type=Path, default=Path(".cache/crds"), help="directory to write the CRDs to")
+    parser.add_argument(
+        "--dest", type=Path, default=Path(".cache/crds"), help="directory to write the CRDs to"
+    )
     parser.add_argument("--check", action="store_true", help="only verify the files already in --dest")
     args = parser.parse_args(argv)
     if args.check:

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Rewrite the golden renders in tests/golden/ from charts/rocm-vllm (run after reviewing a chart change).
 
-    python scripts/update_golden.py          # rewrite
-    python scripts/update_golden.py --check  # exit 1 when a golden file differs from a fresh render
+python scripts/update_golden.py          # rewrite
+python scripts/update_golden.py --check  # exit 1 when a golden file differs from a fresh render
 """
 
 from __future__ import annotations

@@ -16,15 +16,44 @@ from rocm_vllm.capacity import (
 )
 from rocm_vllm.catalog import Checkpoint, GpuSpec, ModelSpec
 
-LLAMA_70B = ModelSpec(name="llama-70b", num_layers=80, hidden_size=8192, num_attention_heads=64,
-                      num_key_value_heads=8, head_dim=128, max_position_embeddings=131072,
-                      native_dtype="bfloat16", total_params=70.6e9, active_params=70.6e9)
-DEEPSEEK_R1 = ModelSpec(name="r1", num_layers=61, hidden_size=7168, num_attention_heads=128,
-                        num_key_value_heads=128, head_dim=128, max_position_embeddings=163840,
-                        native_dtype="bfloat16", total_params=671e9, active_params=37e9, attention="mla",
-                        kv_lora_rank=512, qk_rope_head_dim=64, num_experts=256, experts_per_token=8)
-MI300X = GpuSpec(name="MI300X", arch="gfx942", generation=2, memory_bytes=192 * 10**9,
-                 bandwidth_bytes_per_s=5.3e12, precisions=("bfloat16", "float16", "fp8"), device_ids=("74a1",))
+LLAMA_70B = ModelSpec(
+    name="llama-70b",
+    num_layers=80,
+    hidden_size=8192,
+    num_attention_heads=64,
+    num_key_value_heads=8,
+    head_dim=128,
+    max_position_embeddings=131072,
+    native_dtype="bfloat16",
+    total_params=70.6e9,
+    active_params=70.6e9,
+)
+DEEPSEEK_R1 = ModelSpec(
+    name="r1",
+    num_layers=61,
+    hidden_size=7168,
+    num_attention_heads=128,
+    num_key_value_heads=128,
+    head_dim=128,
+    max_position_embeddings=163840,
+    native_dtype="bfloat16",
+    total_params=671e9,
+    active_params=37e9,
+    attention="mla",
+    kv_lora_rank=512,
+    qk_rope_head_dim=64,
+    num_experts=256,
+    experts_per_token=8,
+)
+MI300X = GpuSpec(
+    name="MI300X",
+    arch="gfx942",
+    generation=2,
+    memory_bytes=192 * 10**9,
+    bandwidth_bytes_per_s=5.3e12,
+    precisions=("bfloat16", "float16", "fp8"),
+    device_ids=("74a1",),
+)
 BF16 = Checkpoint(hf_id="x/bf16", weight_dtype="bfloat16")
 
 
@@ -74,8 +103,20 @@ def test_expert_parallel_spreads_experts_over_data_ranks() -> None:
 
 
 def test_llama_70b_plan_on_mi300x_by_hand() -> None:
-    plan = plan_memory(LLAMA_70B, BF16, MI300X, tensor=8, pipeline=1, data=1, expert=False, dtype="bfloat16",
-                       quantization=None, kv_cache_dtype="auto", gpu_memory_utilization=0.9, max_model_len=8192)
+    plan = plan_memory(
+        LLAMA_70B,
+        BF16,
+        MI300X,
+        tensor=8,
+        pipeline=1,
+        data=1,
+        expert=False,
+        dtype="bfloat16",
+        quantization=None,
+        kv_cache_dtype="auto",
+        gpu_memory_utilization=0.9,
+        max_model_len=8192,
+    )
     weights = 70.6e9 * 2 / 8
     budget = 192e9 * 0.9
     assert plan.weight_bytes_per_gpu == pytest.approx(weights)
@@ -89,9 +130,33 @@ def test_llama_70b_plan_on_mi300x_by_hand() -> None:
 
 def test_weights_that_do_not_fit() -> None:
     # 141.2 GB of bf16 weights on one GPU fit 0.9 x 192 GB, but not 0.7 x 192 GB = 134.4 GB.
-    fits = plan_memory(LLAMA_70B, BF16, MI300X, tensor=1, pipeline=1, data=1, expert=False, dtype="auto",
-                       quantization=None, kv_cache_dtype="auto", gpu_memory_utilization=0.9, max_model_len=8192)
+    fits = plan_memory(
+        LLAMA_70B,
+        BF16,
+        MI300X,
+        tensor=1,
+        pipeline=1,
+        data=1,
+        expert=False,
+        dtype="auto",
+        quantization=None,
+        kv_cache_dtype="auto",
+        gpu_memory_utilization=0.9,
+        max_model_len=8192,
+    )
     assert fits.weights_fit
-    plan = plan_memory(LLAMA_70B, BF16, MI300X, tensor=1, pipeline=1, data=1, expert=False, dtype="auto",
-                       quantization=None, kv_cache_dtype="auto", gpu_memory_utilization=0.7, max_model_len=8192)
+    plan = plan_memory(
+        LLAMA_70B,
+        BF16,
+        MI300X,
+        tensor=1,
+        pipeline=1,
+        data=1,
+        expert=False,
+        dtype="auto",
+        quantization=None,
+        kv_cache_dtype="auto",
+        gpu_memory_utilization=0.7,
+        max_model_len=8192,
+    )
     assert not plan.weights_fit and plan.kv_tokens == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import stat
 import textwrap
 from pathlib import Path
@@ -38,8 +39,18 @@ CAPABILITIES = """\
       release: {{ .Release.Name }}/{{ .Release.Namespace }}
     """
 
-SCHEMA = """{"$schema": "http://json-schema.org/draft-07/schema#", "type": "object", "additionalProperties": false,
- "properties": {"tag": {"type": "string", "minLength": 1, "description": "A pinned tag."}, "boom": {"type": "boolean"}}}"""
+SCHEMA = json.dumps(
+    {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "tag": {"type": "string", "minLength": 1, "description": "A pinned tag."},
+            "boom": {"type": "boolean"},
+        },
+    }
+)
+FAIL_TEMPLATE = '{{- if .Values.boom }}{{ fail "ERROR: boom is true; set boom to false." }}{{ end }}\n'
 
 
 @pytest.fixture
@@ -48,7 +59,7 @@ def probe_chart(tmp_path: Path) -> Path:
         tmp_path,
         {
             "caps.yaml": CAPABILITIES,
-            "fail.yaml": '{{- if .Values.boom }}{{ fail "ERROR: boom is true; set boom to false." }}{{ end }}\n',
+            "fail.yaml": FAIL_TEMPLATE,
             "empty.yaml": "{{- if false }}\nkind: Nothing\n{{- end }}\n",
             "NOTES.txt": "Installed {{ .Release.Name }}.\n",
             "tests/hook.yaml": """\
@@ -132,7 +143,9 @@ def test_template_bug_maps_to_engine_error(tmp_path: Path) -> None:
 def test_split_manifests_is_sorted_and_skips_empty_documents() -> None:
     rendered = {
         "c/templates/b.yaml": "kind: Service\nmetadata: {name: b}\n---\n# only a comment\n",
-        "c/templates/a.yaml": "kind: Service\nmetadata: {name: a}\n---\nkind: Deployment\nmetadata: {name: z}\n",
+        "c/templates/a.yaml": (
+            "kind: Service\nmetadata: {name: a}\n---\nkind: Deployment\nmetadata: {name: z}\n"
+        ),
         "c/templates/NOTES.txt": "not yaml: [",
     }
     objects = helm.split_manifests(rendered)
@@ -188,7 +201,9 @@ def test_render_with_binary_passes_versions_and_parses_output(probe_chart: Path,
 def test_render_with_binary_maps_fail_messages(probe_chart: Path, tmp_path: Path) -> None:
     fake = tmp_path / "helm"
     fake.write_text(
-        "#!/bin/sh\necho 'Error: execution error at (probe/templates/fail.yaml:1:4): ERROR: boom' >&2\nexit 1\n"
+        "#!/bin/sh\n"
+        "echo 'Error: execution error at (probe/templates/fail.yaml:1:4): ERROR: boom' >&2\n"
+        "exit 1\n"
     )
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     with pytest.raises(InvalidInputError, match=r"^ERROR: boom$"):

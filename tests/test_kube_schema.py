@@ -58,7 +58,12 @@ def test_unknown_builtin_field_is_reported_with_kind_name_and_path(crd_dir: Path
 
 
 def test_removed_api_is_a_problem(crd_dir: Path) -> None:
-    pdb = {"apiVersion": "policy/v1beta1", "kind": "PodDisruptionBudget", "metadata": {"name": "p"}, "spec": {}}
+    pdb = {
+        "apiVersion": "policy/v1beta1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": "p"},
+        "spec": {},
+    }
     (problem,) = kube_schema.validate_objects([pdb], "1.29.0", crd_dir)
     assert problem.startswith("PodDisruptionBudget/p: (root): no schema for policy/v1beta1")
 
@@ -149,7 +154,9 @@ def test_pinned_table_matches_the_shared_crds(fetch_crds: ModuleType, crd_dir: P
 
 def test_verify_dir_reports_missing_and_changed_files(fetch_crds: ModuleType, tmp_path: Path) -> None:
     data = b"kind: CustomResourceDefinition\n"
-    good = fetch_crds.PinnedFile("good.yaml", "o/r", "p/good.yaml", "0" * 40, hashlib.sha256(data).hexdigest())
+    good = fetch_crds.PinnedFile(
+        "good.yaml", "o/r", "p/good.yaml", "0" * 40, hashlib.sha256(data).hexdigest()
+    )
     changed = fetch_crds.PinnedFile("changed.yaml", "o/r", "p/changed.yaml", "0" * 40, "f" * 64)
     missing = fetch_crds.PinnedFile("missing.yaml", "o/r", "p/missing.yaml", "0" * 40, "f" * 64)
     (tmp_path / "good.yaml").write_bytes(data)

@@ -42,7 +42,8 @@ def test_invalid_case_reports_its_message(case: Path) -> None:
     assert not result.ok
     reported = [f"[{f.check}] {f.message}" for f in result.findings]
     assert any(f"[{f.check}" == check and text in f.message for f in result.findings), (
-        f"expected {expected!r} in:\n" + "\n".join(reported))
+        f"expected {expected!r} in:\n" + "\n".join(reported)
+    )
     for finding in result.findings:
         assert finding.file.endswith(case.name) and finding.line >= 1, finding.format()
 
@@ -65,6 +66,8 @@ def test_all_findings_are_collected_not_just_the_first(tmp_path: Path) -> None:
 def test_duplicate_recipe_names_across_directories(tmp_path: Path) -> None:
     for sub in ("a", "b"):
         (tmp_path / sub).mkdir()
-        (tmp_path / sub / "full-node-tp8.yaml").write_text((CASES / "valid" / "full-node-tp8.yaml").read_text())
+        (tmp_path / sub / "full-node-tp8.yaml").write_text(
+            (CASES / "valid" / "full-node-tp8.yaml").read_text()
+        )
     result = validate_paths([tmp_path])
     assert any("recipe names must be unique" in f.message for f in result.findings)

@@ -47,7 +47,9 @@ def weight_storage_dtype(checkpoint: Checkpoint, quantization: str | None, dtype
     return stored
 
 
-def model_weight_bytes(model: ModelSpec, checkpoint: Checkpoint, quantization: str | None, dtype: str) -> float:
+def model_weight_bytes(
+    model: ModelSpec, checkpoint: Checkpoint, quantization: str | None, dtype: str
+) -> float:
     """Bytes of all the model's weights in GPU memory."""
     storage = weight_storage_dtype(checkpoint, quantization, dtype)
     if checkpoint.weight_bytes and storage == checkpoint.weight_dtype:
@@ -66,8 +68,9 @@ def expert_weight_share(model: ModelSpec) -> float:
     return min(1.0, max(0.0, model.num_experts * per_expert / model.total_params))
 
 
-def weight_bytes_per_gpu(total_weight_bytes: float, model: ModelSpec, tensor: int, pipeline: int,
-                         data: int, expert: bool) -> float:
+def weight_bytes_per_gpu(
+    total_weight_bytes: float, model: ModelSpec, tensor: int, pipeline: int, data: int, expert: bool
+) -> float:
     """Weights on one GPU: everything over tensor x pipeline ranks; with expert parallelism the
     routed experts are instead spread over tensor x data ranks of each pipeline stage."""
     if expert and data > 1:
@@ -123,9 +126,21 @@ class MemoryPlan:
         return self.kv_tokens // self.max_model_len if self.max_model_len else 0
 
 
-def plan_memory(model: ModelSpec, checkpoint: Checkpoint, gpu: GpuSpec, *, tensor: int, pipeline: int,
-                data: int, expert: bool, dtype: str, quantization: str | None, kv_cache_dtype: str,
-                gpu_memory_utilization: float, max_model_len: int) -> MemoryPlan:
+def plan_memory(
+    model: ModelSpec,
+    checkpoint: Checkpoint,
+    gpu: GpuSpec,
+    *,
+    tensor: int,
+    pipeline: int,
+    data: int,
+    expert: bool,
+    dtype: str,
+    quantization: str | None,
+    kv_cache_dtype: str,
+    gpu_memory_utilization: float,
+    max_model_len: int,
+) -> MemoryPlan:
     total_weights = model_weight_bytes(model, checkpoint, quantization, dtype)
     per_gpu_weights = weight_bytes_per_gpu(total_weights, model, tensor, pipeline, data, expert)
     element = kv_bytes_per_element(kv_cache_dtype, dtype, model.native_dtype)

@@ -20,8 +20,12 @@ from rocm_vllm.errors import ExitCode, RocmVllmError, UsageError, exit_code_for
 F = TypeVar("F", bound=Callable[..., Any])
 
 catalog_option = click.option(
-    "--catalog", "catalog_dirs", multiple=True, type=click.Path(path_type=Path, file_okay=False),
-    help="Directory with extra gpus.yaml/models.yaml entries laid over the built-in catalog (repeatable).")
+    "--catalog",
+    "catalog_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Directory with extra gpus.yaml/models.yaml entries laid over the built-in catalog (repeatable).",
+)
 
 
 def _reports_errors(command: F) -> F:
@@ -52,7 +56,9 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @catalog_option
 @_reports_errors
 def validate(paths: tuple[Path, ...], output_format: str, catalog_dirs: tuple[Path, ...]) -> None:
@@ -68,8 +74,14 @@ def validate(paths: tuple[Path, ...], output_format: str, catalog_dirs: tuple[Pa
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("values"),
-              show_default=True, help="Directory for values/<recipe-name>.yaml.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("values"),
+    show_default=True,
+    help="Directory for values/<recipe-name>.yaml.",
+)
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 listing every file that would change.")
 @catalog_option
 @_reports_errors
@@ -86,23 +98,33 @@ def generate(paths: tuple[Path, ...], out_dir: Path, check: bool, catalog_dirs: 
         sys.exit(int(ExitCode.INVALID_INPUT))
     for finding in result.findings:
         click.echo(finding.format(), err=True)
-    drift = [*((p, "would change") for p in result.changed), *((p, "is stale (no recipe)") for p in result.stale)]
+    drift = [
+        *((p, "would change") for p in result.changed),
+        *((p, "is stale (no recipe)") for p in result.stale),
+    ]
     if check:
         for path, what in drift:
             click.echo(f"{display_path(path)} {what}")
         if drift:
-            click.echo(f"error: {len(drift)} file(s) out of date; run: rocm-vllm generate "
-                       f"{' '.join(str(p) for p in paths) or 'recipes'} --out {display_path(out_dir)}", err=True)
+            click.echo(
+                f"error: {len(drift)} file(s) out of date; run: rocm-vllm generate "
+                f"{' '.join(str(p) for p in paths) or 'recipes'} --out {display_path(out_dir)}",
+                err=True,
+            )
             sys.exit(int(ExitCode.INVALID_INPUT))
         click.echo(f"{len(result.outputs)} values file(s) up to date")
         return
     apply_generation(result)
-    click.echo(f"{len(result.outputs)} values file(s): {len(result.changed)} written, "
-               f"{len(result.outputs) - len(result.changed)} unchanged, {len(result.stale)} stale removed")
+    click.echo(
+        f"{len(result.outputs)} values file(s): {len(result.changed)} written, "
+        f"{len(result.outputs) - len(result.changed)} unchanged, {len(result.stale)} stale removed"
+    )
 
 
 @cli.command("catalog")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @catalog_option
 @_reports_errors
 def catalog_command(output_format: str, catalog_dirs: tuple[Path, ...]) -> None:
@@ -114,15 +136,24 @@ def catalog_command(output_format: str, catalog_dirs: tuple[Path, ...]) -> None:
     catalog = load_catalog(catalog_dirs)
     if output_format == "json":
         payload = {
-            "gpus": {n: {"arch": g.arch, "memoryBytes": g.memory_bytes, "precisions": list(g.precisions),
-                         "deviceIds": list(g.device_ids)} for n, g in catalog.gpus.items()},
+            "gpus": {
+                n: {
+                    "arch": g.arch,
+                    "memoryBytes": g.memory_bytes,
+                    "precisions": list(g.precisions),
+                    "deviceIds": list(g.device_ids),
+                }
+                for n, g in catalog.gpus.items()
+            },
             "models": {n: [c.hf_id for c in m.checkpoints] for n, m in catalog.models.items()},
         }
         click.echo(json.dumps(payload, indent=2, sort_keys=True))
         return
     click.echo("GPUs:")
     for name, gpu in catalog.gpus.items():
-        click.echo(f"  {name:<8} {gpu.arch:<7} {gpu.memory_bytes / 1e9:>4.0f} GB  {', '.join(gpu.precisions)}")
+        click.echo(
+            f"  {name:<8} {gpu.arch:<7} {gpu.memory_bytes / 1e9:>4.0f} GB  {', '.join(gpu.precisions)}"
+        )
     click.echo("Models:")
     for name, model in catalog.models.items():
         click.echo(f"  {name}: {', '.join(c.hf_id for c in model.checkpoints)}")
@@ -143,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         click.echo(f"error: {error}", err=True)
         return int(ExitCode.USAGE)
-    except Exception as error:  # noqa: BLE001 - the one place unexpected errors become exit code 3
+    except Exception as error:
         click.echo(f"internal error: {type(error).__name__}: {error}", err=True)
         return int(exit_code_for(error))
     return int(ExitCode.OK)

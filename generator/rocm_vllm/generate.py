@@ -36,12 +36,15 @@ def values_document(recipe: Recipe, out_dir: Path) -> str:
     """The values file for one recipe: the stamp line, a pointer to the source, then sorted YAML."""
     source = recipe.document.path.as_posix()
     stamp = f"{STAMP_PREFIX[2:]} {source} --out {display_path(out_dir)}"
-    header = (f"{stamp}\nDo not edit: change {source} and run the command again.\n"
-              f"{recipe.description}".rstrip())
+    header = (
+        f"{stamp}\nDo not edit: change {source} and run the command again.\n{recipe.description}".rstrip()
+    )
     return dump_yaml(recipe_to_values(recipe), header=header)
 
 
-def plan_generation(paths: list[Path], out_dir: Path, context: CheckContext | None = None) -> GenerationResult:
+def plan_generation(
+    paths: list[Path], out_dir: Path, context: CheckContext | None = None
+) -> GenerationResult:
     """Validate every recipe and compute every output; writes nothing."""
     validation = validate_paths(paths, context)
     result = GenerationResult(validation=validation)
@@ -51,8 +54,14 @@ def plan_generation(paths: list[Path], out_dir: Path, context: CheckContext | No
     for recipe in validation.recipes:
         values_problems = values_schema_problems(recipe_to_values(recipe), chart)
         for problem in values_problems:
-            validation.findings.append(finding_at(recipe.document, (), "values-schema",
-                                                  f"the chart's values.schema.json rejects the result: {problem}"))
+            validation.findings.append(
+                finding_at(
+                    recipe.document,
+                    (),
+                    "values-schema",
+                    f"the chart's values.schema.json rejects the result: {problem}",
+                )
+            )
         result.outputs[out_dir / f"{recipe.name}.yaml"] = values_document(recipe, out_dir)
     if not validation.ok:
         result.outputs.clear()

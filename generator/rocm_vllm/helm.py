@@ -286,7 +286,9 @@ def lint_chart(
         for msg in report.get("messages") or []
     ]
     known = {f.message for f in findings}
-    findings += [LintFinding("error", str(chart_dir), str(e)) for e in report.get("errors") or [] if e not in known]
+    findings += [
+        LintFinding("error", str(chart_dir), str(e)) for e in report.get("errors") or [] if e not in known
+    ]
     order = {"error": 0, "warning": 1, "info": 2, "unknown": 3}
     return sorted(findings, key=lambda f: (order[f.severity], f.path, f.message))
 

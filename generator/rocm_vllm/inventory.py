@@ -44,8 +44,9 @@ def gpu_model_for_labels(labels: dict[str, str], catalog: Catalog) -> str | None
     return None
 
 
-def pools_from_nodes(nodes: Iterable[dict[str, Any]], catalog: Catalog, resource: str = "amd.com/gpu"
-                     ) -> tuple[list[NodePool], list[str]]:
+def pools_from_nodes(
+    nodes: Iterable[dict[str, Any]], catalog: Catalog, resource: str = "amd.com/gpu"
+) -> tuple[list[NodePool], list[str]]:
     """Group schedulable GPU nodes into pools; also return notes on nodes that were left out and why."""
     counts: Counter[tuple[str, int]] = Counter()
     notes = []
@@ -68,8 +69,10 @@ def pools_from_nodes(nodes: Iterable[dict[str, Any]], catalog: Catalog, resource
             continue
         model = gpu_model_for_labels(labels, catalog)
         if model is None:
-            notes.append(f"{name}: {gpus} GPU(s) but labels {DEVICE_ID_LABEL}={labels.get(DEVICE_ID_LABEL)!r} "
-                         f"{PRODUCT_NAME_LABEL}={labels.get(PRODUCT_NAME_LABEL)!r} match no catalog GPU; left out")
+            notes.append(
+                f"{name}: {gpus} GPU(s) but labels {DEVICE_ID_LABEL}={labels.get(DEVICE_ID_LABEL)!r} "
+                f"{PRODUCT_NAME_LABEL}={labels.get(PRODUCT_NAME_LABEL)!r} match no catalog GPU; left out"
+            )
             continue
         counts[(model, gpus)] += 1
     pools = sorted(NodePool(gpu, per_node, count) for (gpu, per_node), count in counts.items())
@@ -82,8 +85,9 @@ def nodes_from_cluster(context: str | None = None) -> list[dict[str, Any]]:
         from kubernetes import client, config
         from kubernetes.config.config_exception import ConfigException
     except ImportError:
-        raise InvalidInputError("--from-cluster needs the kubernetes client: pip install 'rocm-vllm[cluster]'"
-                                ) from None
+        raise InvalidInputError(
+            "--from-cluster needs the kubernetes client: pip install 'rocm-vllm[cluster]'"
+        ) from None
     try:
         config.load_kube_config(context=context)
     except (ConfigException, OSError, TypeError) as kube_error:
@@ -96,5 +100,7 @@ def nodes_from_cluster(context: str | None = None) -> list[dict[str, Any]]:
         node_list = api.list_node(_request_timeout=15)
         raw: list[dict[str, Any]] = api.api_client.sanitize_for_serialization(node_list).get("items", [])
         return raw
-    except Exception as error:  # noqa: BLE001 - urllib3/ApiException: report, don't trace back
-        raise InvalidInputError(f"cluster unreachable: cannot list nodes: {type(error).__name__}: {error}") from None
+    except Exception as error:
+        raise InvalidInputError(
+            f"cluster unreachable: cannot list nodes: {type(error).__name__}: {error}"
+        ) from None

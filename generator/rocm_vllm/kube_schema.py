@@ -1,6 +1,6 @@
 """Validate rendered Kubernetes objects, offline, the way a strict API server would.
 
-- Built-in kinds: the strict OpenAPI schemas that kubernetes-validate bundles for each Kubernetes minor version
+- Built-in kinds: the strict OpenAPI schemas kubernetes-validate bundles for each Kubernetes minor version
   (unknown fields are errors; an API removed in that version has no schema, so it is an error too).
 - Custom resources: the ``openAPIV3Schema`` of the object's version in its CRD (files in ``crd_dir``), made
   strict like the API server's field validation (``additionalProperties: false`` wherever the schema lists

@@ -16,7 +16,9 @@ def charts_dir() -> Path:
     configured = os.environ.get(CHART_ENV)
     candidate = Path(configured) if configured else REPO_ROOT / "charts"
     if not (candidate / "rocm-vllm" / "Chart.yaml").is_file():
-        raise UsageError(f"cannot find charts/rocm-vllm under {candidate}; set {CHART_ENV} to the charts directory")
+        raise UsageError(
+            f"cannot find charts/rocm-vllm under {candidate}; set {CHART_ENV} to the charts directory"
+        )
     return candidate
 
 
@@ -27,7 +29,10 @@ def chart_dir(name: str = "rocm-vllm") -> Path:
 def display_path(path: Path) -> str:
     """A path as the user would type it: relative to the working directory when below it, POSIX slashes."""
     try:
-        return Path(os.path.relpath(path.resolve(), Path.cwd())).as_posix() if path.resolve().is_relative_to(
-            Path.cwd()) else path.as_posix()
+        return (
+            Path(os.path.relpath(path.resolve(), Path.cwd())).as_posix()
+            if path.resolve().is_relative_to(Path.cwd())
+            else path.as_posix()
+        )
     except ValueError:
         return path.as_posix()

@@ -48,18 +48,26 @@ class Layout:
         return self.gpus_per_pod * self.nodes
 
     def as_dict(self) -> dict[str, Any]:
-        row: dict[str, Any] = {"tensor": self.tensor, "pipeline": self.pipeline, "nodes": self.nodes,
-                               "gpusPerPod": self.gpus_per_pod, "gpus": self.gpus, "feasible": self.feasible}
+        row: dict[str, Any] = {
+            "tensor": self.tensor,
+            "pipeline": self.pipeline,
+            "nodes": self.nodes,
+            "gpusPerPod": self.gpus_per_pod,
+            "gpus": self.gpus,
+            "feasible": self.feasible,
+        }
         if self.memory is not None:
             m = self.memory
-            row.update({
-                "weightBytesPerGpu": int(m.weight_bytes_per_gpu),
-                "kvCacheBytesPerToken": m.kv_bytes_per_token,
-                "kvCacheBytesPerTokenPerGpu": int(m.kv_bytes_per_token_per_gpu),
-                "kvCacheTokens": m.kv_tokens,
-                "maxLengthSequences": m.max_length_sequences,
-                "decodeTokensPerSecondBound": round(m.decode_tokens_per_s_bound, 1),
-            })
+            row.update(
+                {
+                    "weightBytesPerGpu": int(m.weight_bytes_per_gpu),
+                    "kvCacheBytesPerToken": m.kv_bytes_per_token,
+                    "kvCacheBytesPerTokenPerGpu": int(m.kv_bytes_per_token_per_gpu),
+                    "kvCacheTokens": m.kv_tokens,
+                    "maxLengthSequences": m.max_length_sequences,
+                    "decodeTokensPerSecondBound": round(m.decode_tokens_per_s_bound, 1),
+                }
+            )
         if self.reasons:
             row["reasons"] = list(self.reasons)
         return row
@@ -118,8 +126,11 @@ def plan_layouts(request: PlanRequest, context: CheckContext) -> PlanResult:
             "goal": "throughput",
             "model": {"id": checkpoint.hf_id, "revision": PLACEHOLDER_REVISION},
             "hardware": {"gpu": request.gpu, "gpusPerNode": per_pod, "nodesPerReplica": nodes},
-            "precision": {"dtype": request.dtype, "quantization": request.quantization,
-                          "kvCacheDtype": request.kv_cache_dtype},
+            "precision": {
+                "dtype": request.dtype,
+                "quantization": request.quantization,
+                "kvCacheDtype": request.kv_cache_dtype,
+            },
             "parallelism": {"tensor": tensor, "pipeline": pipeline},
             "serving": {"maxModelLen": max_len, "gpuMemoryUtilization": request.gpu_memory_utilization},
         }
@@ -127,36 +138,55 @@ def plan_layouts(request: PlanRequest, context: CheckContext) -> PlanResult:
             data["launch"] = {"mode": "mp"}
         _, findings = check_recipe_data(data, context, source="plan")
         reasons = tuple(f.message for f in findings if f.severity is Severity.ERROR and f.check != "name")
-        memory = plan_memory(model, checkpoint, gpu, tensor=tensor, pipeline=pipeline, data=1, expert=False,
-                             dtype=request.dtype, quantization=request.quantization,
-                             kv_cache_dtype=request.kv_cache_dtype,
-                             gpu_memory_utilization=request.gpu_memory_utilization, max_model_len=max_len)
+        memory = plan_memory(
+            model,
+            checkpoint,
+            gpu,
+            tensor=tensor,
+            pipeline=pipeline,
+            data=1,
+            expert=False,
+            dtype=request.dtype,
+            quantization=request.quantization,
+            kv_cache_dtype=request.kv_cache_dtype,
+            gpu_memory_utilization=request.gpu_memory_utilization,
+            max_model_len=max_len,
+        )
         result.layouts.append(Layout(tensor, pipeline, nodes, per_pod, memory, reasons))
     return result
 
 
 def render_plan_text(result: PlanResult) -> str:
     r = result.request
-    lines = [f"{result.hf_id} ({result.model_name}) on {r.gpu}, {r.gpus_per_node} GPUs per node, "
-             f"maxModelLen {result.max_model_len}, dtype {r.dtype}, quantization {r.quantization or 'none'}, "
-             f"kvCacheDtype {r.kv_cache_dtype}, gpuMemoryUtilization {r.gpu_memory_utilization}",
-             "",
-             f"{'TP':>3} {'PP':>3} {'nodes':>5} {'GPUs':>4}  {'weights/GPU':>11}  {'KV B/token':>10}  "
-             f"{'KV tokens':>10}  {'max-len seqs':>12}  {'decode tok/s <=':>15}"]
+    lines = [
+        f"{result.hf_id} ({result.model_name}) on {r.gpu}, {r.gpus_per_node} GPUs per node, "
+        f"maxModelLen {result.max_model_len}, dtype {r.dtype}, quantization {r.quantization or 'none'}, "
+        f"kvCacheDtype {r.kv_cache_dtype}, gpuMemoryUtilization {r.gpu_memory_utilization}",
+        "",
+        f"{'TP':>3} {'PP':>3} {'nodes':>5} {'GPUs':>4}  {'weights/GPU':>11}  {'KV B/token':>10}  "
+        f"{'KV tokens':>10}  {'max-len seqs':>12}  {'decode tok/s <=':>15}",
+    ]
     for layout in result.feasible:
         m = layout.memory
         assert m is not None
-        lines.append(f"{layout.tensor:>3} {layout.pipeline:>3} {layout.nodes:>5} {layout.gpus:>4}  "
-                     f"{m.weight_bytes_per_gpu / 2**30:>7.1f} GiB  {m.kv_bytes_per_token:>10,}  "
-                     f"{m.kv_tokens:>10,}  {m.max_length_sequences:>12,}  {m.decode_tokens_per_s_bound:>15,.1f}")
+        lines.append(
+            f"{layout.tensor:>3} {layout.pipeline:>3} {layout.nodes:>5} {layout.gpus:>4}  "
+            f"{m.weight_bytes_per_gpu / 2**30:>7.1f} GiB  {m.kv_bytes_per_token:>10,}  "
+            f"{m.kv_tokens:>10,}  {m.max_length_sequences:>12,}  {m.decode_tokens_per_s_bound:>15,.1f}"
+        )
     if not result.feasible:
         lines.append("(no feasible layout)")
     infeasible = [layout for layout in result.layouts if not layout.feasible]
     if infeasible:
         lines += ["", "Infeasible:"]
         for layout in infeasible:
-            lines.append(f"  TP {layout.tensor} PP {layout.pipeline} on {layout.nodes} node(s) x "
-                         f"{layout.gpus_per_pod} GPU: {layout.reasons[0]}")
-    lines += ["", "KV B/token: whole model, one token. decode tok/s: memory-bandwidth upper bound per replica at "
-              "batch 1 with a max-length context."]
+            lines.append(
+                f"  TP {layout.tensor} PP {layout.pipeline} on {layout.nodes} node(s) x "
+                f"{layout.gpus_per_pod} GPU: {layout.reasons[0]}"
+            )
+    lines += [
+        "",
+        "KV B/token: whole model, one token. decode tok/s: memory-bandwidth upper bound per replica at "
+        "batch 1 with a max-length context.",
+    ]
     return "\n".join(lines) + "\n"

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rocm_vllm.catalog import Catalog
 from rocm_vllm.capacity import weight_storage_dtype
+from rocm_vllm.catalog import Catalog
 from rocm_vllm.inventory import NodePool
 from rocm_vllm.recipe import Recipe
 
@@ -33,9 +33,15 @@ class Candidate:
     def as_dict(self) -> dict[str, Any]:
         r = self.recipe
         row: dict[str, Any] = {
-            "recipe": r.name, "file": r.document.path.as_posix(), "model": r.model_id, "gpu": r.gpu,
-            "gpusPerNode": r.gpus_per_node, "nodes": r.nodes_per_replica, "gpus": r.gpus_per_replica,
-            "precision": self.precision, "goal": r.goal,
+            "recipe": r.name,
+            "file": r.document.path.as_posix(),
+            "model": r.model_id,
+            "gpu": r.gpu,
+            "gpusPerNode": r.gpus_per_node,
+            "nodes": r.nodes_per_replica,
+            "gpus": r.gpus_per_replica,
+            "precision": self.precision,
+            "goal": r.goal,
         }
         if self.pool:
             row["pool"] = self.pool.describe()
@@ -82,7 +88,9 @@ def _precision(recipe: Recipe, catalog: Catalog) -> str:
     return weight_storage_dtype(found[1], recipe.quantization, recipe.dtype) if found else recipe.dtype
 
 
-def _fit(recipe: Recipe, inventory: list[NodePool]) -> tuple[NodePool | None, tuple[str, ...], tuple[int, int, int]]:
+def _fit(
+    recipe: Recipe, inventory: list[NodePool]
+) -> tuple[NodePool | None, tuple[str, ...], tuple[int, int, int]]:
     same_gpu = [p for p in inventory if p.gpu == recipe.gpu]
     if not same_gpu:
         have = ", ".join(sorted({p.gpu for p in inventory})) or "none"
@@ -98,13 +106,25 @@ def _fit(recipe: Recipe, inventory: list[NodePool]) -> tuple[NodePool | None, tu
             best_shortfall = shortfall
     assert best_shortfall is not None
     biggest = max(same_gpu, key=lambda p: (p.gpus_per_node, p.nodes))
-    return None, (f"needs {recipe.nodes_per_replica} node(s) x {recipe.gpus_per_node} {recipe.gpu}; the "
-                  f"inventory's {recipe.gpu} pools offer at most {biggest.describe()}",), best_shortfall
+    return (
+        None,
+        (
+            f"needs {recipe.nodes_per_replica} node(s) x {recipe.gpus_per_node} {recipe.gpu}; the "
+            f"inventory's {recipe.gpu} pools offer at most {biggest.describe()}",
+        ),
+        best_shortfall,
+    )
 
 
-def select_recipe(model: str, recipes: list[Recipe], inventory: list[NodePool], catalog: Catalog, *,
-                  goal: str | None = None,
-                  precision_preference: tuple[str, ...] = DEFAULT_PRECISION_PREFERENCE) -> Selection:
+def select_recipe(
+    model: str,
+    recipes: list[Recipe],
+    inventory: list[NodePool],
+    catalog: Catalog,
+    *,
+    goal: str | None = None,
+    precision_preference: tuple[str, ...] = DEFAULT_PRECISION_PREFERENCE,
+) -> Selection:
     """Rank the valid catalog recipes for `model` against `inventory`; explain the choice and each rejection."""
     selection = Selection(model=model, inventory=inventory, chosen=None)
     candidates = []
@@ -113,11 +133,16 @@ def select_recipe(model: str, recipes: list[Recipe], inventory: list[NodePool], 
             continue
         gpu = catalog.gpus.get(recipe.gpu)
         pool, reasons, shortfall = _fit(recipe, inventory)
-        candidates.append(Candidate(recipe, _precision(recipe, catalog), gpu.generation if gpu else 0, pool,
-                                    reasons, shortfall))
+        candidates.append(
+            Candidate(
+                recipe, _precision(recipe, catalog), gpu.generation if gpu else 0, pool, reasons, shortfall
+            )
+        )
     if not candidates:
-        selection.why.append(f"no recipe in the catalog serves {model}; run `rocm-vllm plan {model} --gpu GPU` "
-                             "for layouts to write one")
+        selection.why.append(
+            f"no recipe in the catalog serves {model}; run `rocm-vllm plan {model} --gpu GPU` "
+            "for layouts to write one"
+        )
         return selection
 
     def precision_rank(candidate: Candidate) -> int:
@@ -126,8 +151,13 @@ def select_recipe(model: str, recipes: list[Recipe], inventory: list[NodePool], 
 
     def rank_key(candidate: Candidate) -> tuple[Any, ...]:
         r = candidate.recipe
-        return (0 if goal is None or r.goal == goal else 1, -candidate.generation, precision_rank(candidate),
-                r.gpus_per_replica, r.name)
+        return (
+            0 if goal is None or r.goal == goal else 1,
+            -candidate.generation,
+            precision_rank(candidate),
+            r.gpus_per_replica,
+            r.name,
+        )
 
     selection.ranked = sorted((c for c in candidates if c.fits), key=rank_key)
     selection.rejected = sorted((c for c in candidates if not c.fits), key=lambda c: c.recipe.name)
@@ -136,13 +166,18 @@ def select_recipe(model: str, recipes: list[Recipe], inventory: list[NodePool], 
         return selection
     chosen = selection.chosen = selection.ranked[0]
     r = chosen.recipe
-    selection.why.append(f"fits {chosen.pool.describe() if chosen.pool else 'the inventory'}: needs "
-                         f"{r.nodes_per_replica} node(s) x {r.gpus_per_node} {r.gpu}")
+    selection.why.append(
+        f"fits {chosen.pool.describe() if chosen.pool else 'the inventory'}: needs "
+        f"{r.nodes_per_replica} node(s) x {r.gpus_per_node} {r.gpu}"
+    )
     if goal:
-        selection.why.append(f"goal {r.goal}" + (" matches the request" if r.goal == goal else
-                                                 f" (no fitting {goal} recipe)"))
-    selection.why.append(f"GPU generation {chosen.generation} ({r.gpu}), precision {chosen.precision} "
-                         f"(preference: {', '.join(precision_preference)}), {r.gpus_per_replica} GPU(s)")
+        selection.why.append(
+            f"goal {r.goal}" + (" matches the request" if r.goal == goal else f" (no fitting {goal} recipe)")
+        )
+    selection.why.append(
+        f"GPU generation {chosen.generation} ({r.gpu}), precision {chosen.precision} "
+        f"(preference: {', '.join(precision_preference)}), {r.gpus_per_replica} GPU(s)"
+    )
     for other in selection.ranked[1:]:
         key_a, key_b = rank_key(chosen), rank_key(other)
         labels = ["goal", "GPU generation", "precision", "GPU count", "name"]
@@ -152,8 +187,10 @@ def select_recipe(model: str, recipes: list[Recipe], inventory: list[NodePool], 
 
 
 def render_selection_text(selection: Selection) -> str:
-    lines = [f"model: {selection.model}",
-             f"inventory: {'; '.join(p.describe() for p in selection.inventory) or 'empty'}"]
+    lines = [
+        f"model: {selection.model}",
+        f"inventory: {'; '.join(p.describe() for p in selection.inventory) or 'empty'}",
+    ]
     if selection.chosen:
         c = selection.chosen
         lines += [f"chosen: {c.recipe.name} ({c.recipe.document.path.as_posix()})"]

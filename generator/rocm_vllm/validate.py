@@ -54,8 +54,10 @@ def validate_paths(paths: list[Path], context: CheckContext | None = None) -> Va
             # The loader's message starts with "path:line: "; keep the line, restate the file as shown.
             prefix, line = f"{path}:", 1
             if message.startswith(prefix):
-                head, _, rest = message[len(prefix):].partition(": ")
-                line, message = (int(head), rest) if head.isdigit() else (1, message[len(prefix):].lstrip(": "))
+                head, _, rest = message[len(prefix) :].partition(": ")
+                line, message = (
+                    (int(head), rest) if head.isdigit() else (1, message[len(prefix) :].lstrip(": "))
+                )
             result.findings.append(file_finding(shown, line, "yaml", message))
             continue
         document.path = shown
@@ -64,9 +66,14 @@ def validate_paths(paths: list[Path], context: CheckContext | None = None) -> Va
         if recipe is None:
             continue
         if recipe.name in names:
-            result.findings.append(finding_at(document, ("name",), "name",
-                                              f"name '{recipe.name}' is also used by {names[recipe.name]}; "
-                                              "recipe names must be unique"))
+            result.findings.append(
+                finding_at(
+                    document,
+                    ("name",),
+                    "name",
+                    f"name '{recipe.name}' is also used by {names[recipe.name]}; recipe names must be unique",
+                )
+            )
         names[recipe.name] = shown
         result.recipes.append(recipe)
     result.findings.sort()

@@ -51,8 +51,11 @@ def recipe_to_values(recipe: Recipe) -> dict[str, Any]:
     if image:
         values["image"] = image
     if recipe.autoscaling:
-        values["autoscaling"] = {"enabled": True, "minReplicas": recipe.autoscaling.min_replicas,
-                                 "maxReplicas": recipe.autoscaling.max_replicas}
+        values["autoscaling"] = {
+            "enabled": True,
+            "minReplicas": recipe.autoscaling.min_replicas,
+            "maxReplicas": recipe.autoscaling.max_replicas,
+        }
     elif recipe.replicas is not None:
         values["replicaCount"] = recipe.replicas
     if recipe.pdb_max_unavailable is not None:
@@ -78,7 +81,8 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
 @lru_cache(maxsize=4)
 def _chart_contract(chart: Path) -> tuple[str, str]:
     return (chart / "values.yaml").read_text(encoding="utf-8"), (chart / "values.schema.json").read_text(
-        encoding="utf-8")
+        encoding="utf-8"
+    )
 
 
 def values_schema_problems(values: dict[str, Any], chart: Path) -> list[str]:

@@ -34,7 +34,7 @@ class VllmFacts:
 
 
 def _data_text(name: str) -> str:
-    return resources.files("rocm_vllm").joinpath("data", name).read_text(encoding="utf-8")
+    return resources.files("rocm_vllm").joinpath("data").joinpath(name).read_text(encoding="utf-8")
 
 
 def _non_comment_lines(text: str) -> list[str]:
@@ -52,7 +52,9 @@ def load_vllm_facts(version: str = VLLM_VERSION) -> VllmFacts:
     platform_names: set[str] = set()
     for component in (platform.get("components") or {}).values():
         platform_names.update(component.get("names") or ())
-    prefixes = tuple(sorted(str(p) if isinstance(p, str) else str(p.get("prefix")) for p in platform.get("prefixes") or ()))
+    prefixes = tuple(
+        sorted(str(p) if isinstance(p, str) else str(p.get("prefix")) for p in platform.get("prefixes") or ())
+    )
     choices_raw: dict[str, Any] = yaml.safe_load(_data_text(f"vllm-{version}-choices.yaml"))
     choices = {key: tuple(str(v) for v in values) for key, values in choices_raw.items()}
     return VllmFacts(version, flags, env_names, frozenset(platform_names), prefixes, choices)

@@ -8,7 +8,7 @@ exact line of the value it complains about.
 
 from __future__ import annotations
 
-import io
+import contextlib
 import os
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -59,20 +59,16 @@ def _plain(node: Any, parts: tuple[PathPart, ...], lines: dict[tuple[PathPart, .
         for key, value in node.items():
             key_text = str(key)
             child = (*parts, key_text)
-            try:
+            with contextlib.suppress(KeyError, TypeError):
                 lines[child] = node.lc.key(key)[0] + 1
-            except (KeyError, TypeError):
-                pass
             out[key_text] = _plain(value, child, lines)
         return out
     if isinstance(node, CommentedSeq):
         items: list[Any] = []
         for index, value in enumerate(node):
             child = (*parts, index)
-            try:
+            with contextlib.suppress(KeyError, TypeError):
                 lines[child] = node.lc.item(index)[0] + 1
-            except (KeyError, TypeError):
-                pass
             items.append(_plain(value, child, lines))
         return items
     if isinstance(node, bool) or node is None:
@@ -106,7 +102,11 @@ def load_yaml_text(text: str, path: Path) -> LoadedDocument:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 0
         problem = (error.problem or error.context or "invalid YAML").strip()
-        hint = " (YAML does not allow tabs for indentation: use spaces)" if "\\t" in problem or "tab" in problem.lower() else ""
+        hint = (
+            " (YAML does not allow tabs for indentation: use spaces)"
+            if "\\t" in problem or "tab" in problem.lower()
+            else ""
+        )
         raise InvalidInputError(f"{path}:{line}: invalid YAML: {problem}{hint}") from None
     except (YAMLError, ValueError, RecursionError, OverflowError) as error:
         raise InvalidInputError(f"{path}:1: invalid YAML: {error}") from None
@@ -141,7 +141,9 @@ def dump_yaml(data: Any, *, header: str = "") -> str:
     import yaml
 
     class _Dumper(yaml.SafeDumper):
-        def ignore_aliases(self, data: Any) -> bool:  # never emit &anchors: generated files are read by humans
+        def ignore_aliases(
+            self, data: Any
+        ) -> bool:  # never emit &anchors: generated files are read by humans
             return True
 
     def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
@@ -149,8 +151,9 @@ def dump_yaml(data: Any, *, header: str = "") -> str:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
     _Dumper.add_representer(str, _str_presenter)
-    body = yaml.dump(data, Dumper=_Dumper, sort_keys=True, default_flow_style=False, width=120,
-                     allow_unicode=True)
+    body = yaml.dump(
+        data, Dumper=_Dumper, sort_keys=True, default_flow_style=False, width=120, allow_unicode=True
+    )
     prefix = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
     return prefix + body
 
@@ -176,7 +179,7 @@ def write_files_atomically(files: Mapping[Path, str]) -> None:
         for target, content in sorted(files.items()):
             target.parent.mkdir(parents=True, exist_ok=True)
             handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-            with io.open(handle, "w", encoding="utf-8", newline="\n") as stream:
+            with open(handle, "w", encoding="utf-8", newline="\n") as stream:
                 stream.write(content)
             staged.append((target, temp_name))
     except OSError:

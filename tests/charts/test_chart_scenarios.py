@@ -1,5 +1,5 @@
-"""Every charts/*/ci/*-values.yaml renders, validates strictly for each supported Kubernetes version (a missing
-schema is a failure) and lints clean."""
+"""Every charts/*/ci/*-values.yaml renders, validates strictly for each supported Kubernetes version
+(a missing schema is a failure) and lints clean."""
 
 from __future__ import annotations
 
@@ -57,5 +57,7 @@ def test_scenario_objects_are_valid(scenario: Path, kube_version: str, crd_dir: 
 @pytest.mark.parametrize("kube_version", KUBE_VERSIONS)
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=_id)
 def test_scenario_lints_clean(scenario: Path, kube_version: str) -> None:
-    findings = helm.lint_chart(scenario.parent.parent, _values(scenario), kube_version=kube_version, strict=True)
+    findings = helm.lint_chart(
+        scenario.parent.parent, _values(scenario), kube_version=kube_version, strict=True
+    )
     assert [str(f) for f in findings if f.severity in ("error", "warning")] == []

@@ -4,6 +4,7 @@ to change."""
 from __future__ import annotations
 
 import copy
+import itertools
 import shlex
 from typing import Any
 
@@ -97,7 +98,9 @@ GATES = [
 
 
 @pytest.mark.parametrize(("kind", "enabling"), GATES, ids=[g[0] for g in GATES])
-def test_gate_renders_its_kind_only_when_enabled(render_objects: Any, kind: str, enabling: dict[str, Any]) -> None:
+def test_gate_renders_its_kind_only_when_enabled(
+    render_objects: Any, kind: str, enabling: dict[str, Any]
+) -> None:
     assert len(by_kind(render_objects(enabling), kind)) == 1
     disabling = {
         "HorizontalPodAutoscaler": {"autoscaling": {"enabled": False}},
@@ -137,14 +140,24 @@ def test_test_pod_is_a_hook_and_gated(render_objects: Any) -> None:
 def test_every_object_carries_the_recommended_labels(render_objects: Any) -> None:
     values = merged(
         MULTI_NODE,
-        {"podDisruptionBudget": {"enabled": True}, "autoscaling": {"enabled": True}, "cache": {"enabled": True}},
+        {
+            "podDisruptionBudget": {"enabled": True},
+            "autoscaling": {"enabled": True},
+            "cache": {"enabled": True},
+        },
         {"metrics": {"serviceMonitor": {"enabled": True}, "podMonitor": {"enabled": True}}},
         {"networkPolicy": {"enabled": True}, "ingress": {"enabled": True}},
     )
     for obj in render_objects(values):
         labels = obj["metadata"]["labels"]
-        for key in ("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/managed-by",
-                    "helm.sh/chart", "app.kubernetes.io/version", "app.kubernetes.io/component"):
+        for key in (
+            "app.kubernetes.io/name",
+            "app.kubernetes.io/instance",
+            "app.kubernetes.io/managed-by",
+            "helm.sh/chart",
+            "app.kubernetes.io/version",
+            "app.kubernetes.io/component",
+        ):
             assert key in labels, f"{obj['kind']} lacks {key}"
 
 
@@ -166,18 +179,32 @@ def test_selectors_never_contain_the_chart_version(render_objects: Any) -> None:
 def test_single_node_command_and_flags(render_objects: Any) -> None:
     values = {
         "model": {"id": "org/model", "revision": "abc123", "servedModelName": "m", "trustRemoteCode": True},
-        "vllm": {"maxModelLen": 8192, "maxNumSeqs": 64, "quantization": "fp8", "extraArgs": ["--enable-prefix-caching"],
-                 "enableExpertParallel": True, "dataParallelSize": 2},
+        "vllm": {
+            "maxModelLen": 8192,
+            "maxNumSeqs": 64,
+            "quantization": "fp8",
+            "extraArgs": ["--enable-prefix-caching"],
+            "enableExpertParallel": True,
+            "dataParallelSize": 2,
+        },
     }
     c = container(pod_specs(render_objects(values))["single"])
     assert c["command"] == ["vllm", "serve"]
     args = c["args"]
     assert args[0] == "org/model"
-    flags = dict(zip(args[1::1], args[2::1], strict=False))
+    flags = dict(itertools.pairwise(args))
     for flag, value in {
-        "--served-model-name": "m", "--revision": "abc123", "--port": "8000", "--tensor-parallel-size": "1",
-        "--pipeline-parallel-size": "1", "--data-parallel-size": "2", "--max-model-len": "8192",
-        "--gpu-memory-utilization": "0.9", "--max-num-seqs": "64", "--dtype": "auto", "--quantization": "fp8",
+        "--served-model-name": "m",
+        "--revision": "abc123",
+        "--port": "8000",
+        "--tensor-parallel-size": "1",
+        "--pipeline-parallel-size": "1",
+        "--data-parallel-size": "2",
+        "--max-model-len": "8192",
+        "--gpu-memory-utilization": "0.9",
+        "--max-num-seqs": "64",
+        "--dtype": "auto",
+        "--quantization": "fp8",
         "--kv-cache-dtype": "auto",
     }.items():
         assert flags[flag] == value, flag
@@ -186,10 +213,23 @@ def test_single_node_command_and_flags(render_objects: Any) -> None:
 
 
 def test_empty_and_null_settings_omit_their_flags(render_objects: Any) -> None:
-    values = {"model": {"revision": ""}, "vllm": {"dtype": "", "kvCacheDtype": "", "gpuMemoryUtilization": None}}
+    values = {
+        "model": {"revision": ""},
+        "vllm": {"dtype": "", "kvCacheDtype": "", "gpuMemoryUtilization": None},
+    }
     args = container(pod_specs(render_objects(values))["single"])["args"]
-    for flag in ("--revision", "--dtype", "--kv-cache-dtype", "--quantization", "--max-model-len", "--max-num-seqs",
-                 "--served-model-name", "--trust-remote-code", "--gpu-memory-utilization", "--enable-expert-parallel"):
+    for flag in (
+        "--revision",
+        "--dtype",
+        "--kv-cache-dtype",
+        "--quantization",
+        "--max-model-len",
+        "--max-num-seqs",
+        "--served-model-name",
+        "--trust-remote-code",
+        "--gpu-memory-utilization",
+        "--enable-expert-parallel",
+    ):
         assert flag not in args
 
 
@@ -204,17 +244,28 @@ def test_gpu_request_and_device_id_affinity(render_objects: Any) -> None:
 
 @pytest.mark.parametrize(
     ("model", "ids"),
-    [("MI210", ["740f"]), ("MI250X", ["7408", "740c"]), ("MI300X", ["74a1", "74a9", "74b5", "74bd"]),
-     ("MI350X", ["75a0", "75b0"]), ("MI355X", ["75a3", "75b3"])],
+    [
+        ("MI210", ["740f"]),
+        ("MI250X", ["7408", "740c"]),
+        ("MI300X", ["74a1", "74a9", "74b5", "74bd"]),
+        ("MI350X", ["75a0", "75b0"]),
+        ("MI355X", ["75a3", "75b3"]),
+    ],
 )
 def test_device_id_table(render_objects: Any, model: str, ids: list[str]) -> None:
     spec = pod_specs(render_objects({"gpu": {"model": model}}))["single"]["spec"]
-    terms = spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+    terms = spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][
+        "nodeSelectorTerms"
+    ]
     assert terms[0]["matchExpressions"][0]["values"] == ids
 
 
 def test_gpu_disabled_means_no_gpu_request_and_no_gpu_affinity(render_objects: Any) -> None:
-    values = {"gpu": {"enabled": False, "model": "MI300X"}, "command": ["llm-d-inference-sim"], "args": ["--port", "8000"]}
+    values = {
+        "gpu": {"enabled": False, "model": "MI300X"},
+        "command": ["llm-d-inference-sim"],
+        "args": ["--port", "8000"],
+    }
     template = pod_specs(render_objects(values))["single"]
     assert "amd.com/gpu" not in str(container(template)["resources"])
     assert "nodeAffinity" not in template["spec"].get("affinity", {})
@@ -223,7 +274,10 @@ def test_gpu_disabled_means_no_gpu_request_and_no_gpu_affinity(render_objects: A
 
 
 def test_hf_token_only_from_secret_and_hf_home_on_cache(render_objects: Any) -> None:
-    values = {"model": {"hfTokenSecret": {"name": "hf", "key": "token"}}, "cache": {"mountPath": "/cache", "offline": True}}
+    values = {
+        "model": {"hfTokenSecret": {"name": "hf", "key": "token"}},
+        "cache": {"mountPath": "/cache", "offline": True},
+    }
     template = pod_specs(render_objects(values))["single"]
     variables = env(template)
     assert variables["HF_TOKEN"] == {"secretKeyRef": {"name": "hf", "key": "token"}}
@@ -235,7 +289,12 @@ def test_hf_token_only_from_secret_and_hf_home_on_cache(render_objects: Any) -> 
 
 
 def test_env_map_and_raw_env_list(render_objects: Any) -> None:
-    values = {"vllm": {"env": {"B": "2", "A": "1"}, "extraEnv": [{"name": "C", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}]}}
+    values = {
+        "vllm": {
+            "env": {"B": "2", "A": "1"},
+            "extraEnv": [{"name": "C", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}],
+        }
+    }
     variables = env(pod_specs(render_objects(values))["single"])
     assert variables["A"] == "1" and variables["B"] == "2"
     assert variables["C"] == {"fieldRef": {"fieldPath": "status.podIP"}}
@@ -255,8 +314,10 @@ def test_shm_probes_and_startup_budget(render_objects: Any) -> None:
 
 
 def test_download_init_container_and_offline_skip(render_objects: Any) -> None:
-    values = {"model": {"id": "org/m", "revision": "r1", "hfTokenSecret": {"name": "hf"}},
-              "cache": {"enabled": True, "download": {"enabled": True}}}
+    values = {
+        "model": {"id": "org/m", "revision": "r1", "hfTokenSecret": {"name": "hf"}},
+        "cache": {"enabled": True, "download": {"enabled": True}},
+    }
     spec = pod_specs(render_objects(values))["single"]["spec"]
     (init,) = spec["initContainers"]
     assert "snapshot_download" in init["command"][-1]
@@ -276,7 +337,9 @@ def test_cache_pvc_keep_annotation_and_access_modes(render_objects: Any) -> None
     assert "helm.sh/resource-policy" not in (not_kept["metadata"].get("annotations") or {})
     multi = one(render_objects(merged(MULTI_NODE, {"cache": {"enabled": True}})), "PersistentVolumeClaim")
     assert multi["spec"]["accessModes"] == ["ReadWriteMany"]
-    explicit = one(render_objects({"cache": {"enabled": True, "accessModes": ["ReadOnlyMany"]}}), "PersistentVolumeClaim")
+    explicit = one(
+        render_objects({"cache": {"enabled": True, "accessModes": ["ReadOnlyMany"]}}), "PersistentVolumeClaim"
+    )
     assert explicit["spec"]["accessModes"] == ["ReadOnlyMany"]
 
 
@@ -294,10 +357,14 @@ def test_multi_node_lws_shape_and_leader_only_service(render_objects: Any) -> No
     assert lws["spec"]["startupPolicy"] == "LeaderCreated"
     assert lws["spec"]["networkConfig"] == {"subdomainPolicy": "Shared"}
     service = one(objects, "Service")
-    assert service["metadata"]["name"] != lws["metadata"]["name"], "LWS creates a headless Service named after itself"
+    assert service["metadata"]["name"] != lws["metadata"]["name"], (
+        "LWS creates a headless Service named after itself"
+    )
     assert service["spec"]["selector"]["leaderworkerset.sigs.k8s.io/worker-index"] == "0"
-    assert matches(service["spec"]["selector"], template["leaderTemplate"]["metadata"]["labels"] | {
-        "leaderworkerset.sigs.k8s.io/worker-index": "0"})
+    assert matches(
+        service["spec"]["selector"],
+        template["leaderTemplate"]["metadata"]["labels"] | {"leaderworkerset.sigs.k8s.io/worker-index": "0"},
+    )
 
 
 def _without_role_specific(template: dict[str, Any]) -> dict[str, Any]:
@@ -309,23 +376,44 @@ def _without_role_specific(template: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("launch_mode", ["ray", "mp"])
-def test_leader_and_worker_share_everything_but_command_ports_probes(render_objects: Any, launch_mode: str) -> None:
+def test_leader_and_worker_share_everything_but_command_ports_probes(
+    render_objects: Any, launch_mode: str
+) -> None:
     values = merged(
         MULTI_NODE,
         {"multiNode": {"launchMode": launch_mode}, "cache": {"enabled": True, "download": {"enabled": True}}},
-        {"fabric": {"socketIfname": "eth0", "ibHca": "rdma0", "ibGidIndex": 3, "resources": {"amd.com/nic": 1},
-                    "networks": "rdma-net", "ipcLock": True}},
-        {"nodeSelector": {"pool": "gpu"}, "tolerations": [{"key": "amd.com/gpu", "operator": "Exists"}],
-         "priorityClassName": "high", "runtimeClassName": "rc", "schedulerName": "sched",
-         "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "zone", "whenUnsatisfiable": "DoNotSchedule"}],
-         "vllm": {"env": {"X": "1"}}, "podAnnotations": {"a": "b"}},
+        {
+            "fabric": {
+                "socketIfname": "eth0",
+                "ibHca": "rdma0",
+                "ibGidIndex": 3,
+                "resources": {"amd.com/nic": 1},
+                "networks": "rdma-net",
+                "ipcLock": True,
+            }
+        },
+        {
+            "nodeSelector": {"pool": "gpu"},
+            "tolerations": [{"key": "amd.com/gpu", "operator": "Exists"}],
+            "priorityClassName": "high",
+            "runtimeClassName": "rc",
+            "schedulerName": "sched",
+            "topologySpreadConstraints": [
+                {"maxSkew": 1, "topologyKey": "zone", "whenUnsatisfiable": "DoNotSchedule"}
+            ],
+            "vllm": {"env": {"X": "1"}},
+            "podAnnotations": {"a": "b"},
+        },
     )
     pods = pod_specs(render_objects(values))
     leader, worker = pods["leader"], pods["worker"]
     assert _without_role_specific(leader) == _without_role_specific(worker)
     spec = leader["spec"]
     assert spec["nodeSelector"] == {"pool": "gpu"} and spec["priorityClassName"] == "high"
-    assert spec["topologySpreadConstraints"][0]["labelSelector"]["matchLabels"]["app.kubernetes.io/component"] == "server"
+    assert (
+        spec["topologySpreadConstraints"][0]["labelSelector"]["matchLabels"]["app.kubernetes.io/component"]
+        == "server"
+    )
     assert leader["metadata"]["annotations"]["k8s.v1.cni.cncf.io/networks"] == "rdma-net"
     variables = env(leader)
     assert variables["NCCL_SOCKET_IFNAME"] == variables["GLOO_SOCKET_IFNAME"] == "eth0"
@@ -335,7 +423,9 @@ def test_leader_and_worker_share_everything_but_command_ports_probes(render_obje
 
 
 def test_ray_commands(render_objects: Any) -> None:
-    values = merged(MULTI_NODE, {"model": {"id": "org/it's"}, "multiNode": {"launchMode": "ray", "rayPort": 6380}})
+    values = merged(
+        MULTI_NODE, {"model": {"id": "org/it's"}, "multiNode": {"launchMode": "ray", "rayPort": 6380}}
+    )
     pods = pod_specs(render_objects(values))
     leader = command_line(pods["leader"])
     assert "ray start --head --port=6380" in leader
@@ -358,15 +448,21 @@ def test_mp_commands(render_objects: Any) -> None:
         c = container(pods[role])
         assert c["command"] == ["vllm", "serve"]
         args = c["args"]
-        for flag, value in {"--nnodes": "$(LWS_GROUP_SIZE)", "--node-rank": "$(LWS_WORKER_INDEX)",
-                            "--master-addr": "$(LWS_LEADER_ADDRESS)", "--master-port": "29600"}.items():
+        for flag, value in {
+            "--nnodes": "$(LWS_GROUP_SIZE)",
+            "--node-rank": "$(LWS_WORKER_INDEX)",
+            "--master-addr": "$(LWS_LEADER_ADDRESS)",
+            "--master-port": "29600",
+        }.items():
             assert args[args.index(flag) + 1] == value
         assert ("--headless" in args) == (role == "worker")
         assert "ray" not in " ".join(args)
 
 
 @pytest.mark.parametrize(("launch_mode", "port"), [("ray", 6379), ("mp", 29500)])
-def test_worker_probes_check_the_leader_port_not_http(render_objects: Any, launch_mode: str, port: int) -> None:
+def test_worker_probes_check_the_leader_port_not_http(
+    render_objects: Any, launch_mode: str, port: int
+) -> None:
     pods = pod_specs(render_objects(merged(MULTI_NODE, {"multiNode": {"launchMode": launch_mode}})))
     worker = container(pods["worker"])
     assert "ports" not in worker
@@ -378,15 +474,27 @@ def test_worker_probes_check_the_leader_port_not_http(render_objects: Any, launc
 
 
 def test_lws_settings_are_values(render_objects: Any) -> None:
-    values = merged(MULTI_NODE, {"multiNode": {
-        "restartPolicy": "None", "startupPolicy": "LeaderReady", "subdomainPolicy": "UniquePerReplica",
-        "rolloutStrategy": {"maxUnavailable": 2, "maxSurge": "50%"}, "exclusiveTopology": "rack"}})
+    values = merged(
+        MULTI_NODE,
+        {
+            "multiNode": {
+                "restartPolicy": "None",
+                "startupPolicy": "LeaderReady",
+                "subdomainPolicy": "UniquePerReplica",
+                "rolloutStrategy": {"maxUnavailable": 2, "maxSurge": "50%"},
+                "exclusiveTopology": "rack",
+            }
+        },
+    )
     lws = one(render_objects(values), "LeaderWorkerSet")
     assert lws["metadata"]["annotations"]["leaderworkerset.sigs.k8s.io/exclusive-topology"] == "rack"
     assert lws["spec"]["leaderWorkerTemplate"]["restartPolicy"] == "None"
     assert lws["spec"]["startupPolicy"] == "LeaderReady"
     assert lws["spec"]["networkConfig"]["subdomainPolicy"] == "UniquePerReplica"
-    assert lws["spec"]["rolloutStrategy"]["rollingUpdateConfiguration"] == {"maxUnavailable": 2, "maxSurge": "50%"}
+    assert lws["spec"]["rolloutStrategy"]["rollingUpdateConfiguration"] == {
+        "maxUnavailable": 2,
+        "maxSurge": "50%",
+    }
 
 
 # Autoscaling and HA
@@ -394,19 +502,34 @@ def test_lws_settings_are_values(render_objects: Any) -> None:
 
 @pytest.mark.parametrize("multi_node", [False, True], ids=["deployment", "lws"])
 @pytest.mark.parametrize("scaler", ["hpa", "keda"])
-def test_autoscaler_targets_the_workload_and_owns_replicas(render_objects: Any, multi_node: bool, scaler: str) -> None:
-    scaling = ({"autoscaling": {"enabled": True}} if scaler == "hpa"
-               else {"keda": {"enabled": True, "prometheus": {"serverAddress": "http://prom:9090"}}})
+def test_autoscaler_targets_the_workload_and_owns_replicas(
+    render_objects: Any, multi_node: bool, scaler: str
+) -> None:
+    scaling = (
+        {"autoscaling": {"enabled": True}}
+        if scaler == "hpa"
+        else {"keda": {"enabled": True, "prometheus": {"serverAddress": "http://prom:9090"}}}
+    )
     objects = render_objects(merged(MULTI_NODE if multi_node else {}, scaling, {"replicaCount": 5}))
     workload = one(objects, "LeaderWorkerSet" if multi_node else "Deployment")
     assert "replicas" not in workload["spec"]
-    target = one(objects, "HorizontalPodAutoscaler" if scaler == "hpa" else "ScaledObject")["spec"]["scaleTargetRef"]
-    assert target == {"apiVersion": workload["apiVersion"], "kind": workload["kind"], "name": workload["metadata"]["name"]}
+    target = one(objects, "HorizontalPodAutoscaler" if scaler == "hpa" else "ScaledObject")["spec"][
+        "scaleTargetRef"
+    ]
+    assert target == {
+        "apiVersion": workload["apiVersion"],
+        "kind": workload["kind"],
+        "name": workload["metadata"]["name"],
+    }
 
 
 def test_hpa_default_metric_is_the_vllm_queue(render_objects: Any) -> None:
-    hpa = one(render_objects({"autoscaling": {"enabled": True, "behavior": {"scaleDown": {"stabilizationWindowSeconds": 600}}}}),
-              "HorizontalPodAutoscaler")
+    hpa = one(
+        render_objects(
+            {"autoscaling": {"enabled": True, "behavior": {"scaleDown": {"stabilizationWindowSeconds": 600}}}}
+        ),
+        "HorizontalPodAutoscaler",
+    )
     (metric,) = hpa["spec"]["metrics"]
     assert metric["type"] == "Pods" and metric["pods"]["metric"]["name"] == "vllm:num_requests_waiting"
     assert hpa["spec"]["behavior"] == {"scaleDown": {"stabilizationWindowSeconds": 600}}
@@ -414,19 +537,27 @@ def test_hpa_default_metric_is_the_vllm_queue(render_objects: Any) -> None:
 
 
 def test_keda_prometheus_trigger(render_objects: Any) -> None:
-    values = {"model": {"servedModelName": "m"},
-              "keda": {"enabled": True, "prometheus": {"serverAddress": "http://prom:9090", "threshold": "7"}}}
+    values = {
+        "model": {"servedModelName": "m"},
+        "keda": {"enabled": True, "prometheus": {"serverAddress": "http://prom:9090", "threshold": "7"}},
+    }
     scaled = one(render_objects(values), "ScaledObject")
     (trigger,) = scaled["spec"]["triggers"]
     assert trigger["type"] == "prometheus"
     assert trigger["metadata"]["serverAddress"] == "http://prom:9090"
     assert trigger["metadata"]["threshold"] == "7"
-    assert trigger["metadata"]["query"] == 'sum(vllm:num_requests_waiting{namespace="default",model_name="m"})'
+    assert (
+        trigger["metadata"]["query"] == 'sum(vllm:num_requests_waiting{namespace="default",model_name="m"})'
+    )
 
 
 @pytest.mark.parametrize("multi_node", [False, True], ids=["deployment", "lws"])
 def test_pdb_selects_every_workload_pod(render_objects: Any, multi_node: bool) -> None:
-    objects = render_objects(merged(MULTI_NODE if multi_node else {}, {"podDisruptionBudget": {"enabled": True, "maxUnavailable": 2}}))
+    objects = render_objects(
+        merged(
+            MULTI_NODE if multi_node else {}, {"podDisruptionBudget": {"enabled": True, "maxUnavailable": 2}}
+        )
+    )
     pdb = one(objects, "PodDisruptionBudget")
     assert pdb["apiVersion"] == "policy/v1" and pdb["spec"]["maxUnavailable"] == 2
     selector = pdb["spec"]["selector"]["matchLabels"]
@@ -435,8 +566,13 @@ def test_pdb_selects_every_workload_pod(render_objects: Any, multi_node: bool) -
     assert not any(matches(selector, p["metadata"]["labels"]) for p in by_kind(objects, "Pod"))
 
 
-@pytest.mark.parametrize(("preset", "key"), [("soft", "preferredDuringSchedulingIgnoredDuringExecution"),
-                                             ("hard", "requiredDuringSchedulingIgnoredDuringExecution")])
+@pytest.mark.parametrize(
+    ("preset", "key"),
+    [
+        ("soft", "preferredDuringSchedulingIgnoredDuringExecution"),
+        ("hard", "requiredDuringSchedulingIgnoredDuringExecution"),
+    ],
+)
 def test_anti_affinity_presets(render_objects: Any, preset: str, key: str) -> None:
     spec = pod_specs(render_objects({"podAntiAffinityPreset": preset}))["single"]["spec"]
     assert list(spec["affinity"]["podAntiAffinity"]) == [key]
@@ -445,9 +581,14 @@ def test_anti_affinity_presets(render_objects: Any, preset: str, key: str) -> No
 
 
 def test_raw_affinity_replaces_by_key(render_objects: Any) -> None:
-    node = {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
-        {"matchExpressions": [{"key": "pool", "operator": "In", "values": ["a"]}]}]}}
-    spec = pod_specs(render_objects({"gpu": {"model": "MI300X"}, "affinity": {"nodeAffinity": node}}))["single"]["spec"]
+    node = {
+        "requiredDuringSchedulingIgnoredDuringExecution": {
+            "nodeSelectorTerms": [{"matchExpressions": [{"key": "pool", "operator": "In", "values": ["a"]}]}]
+        }
+    }
+    spec = pod_specs(render_objects({"gpu": {"model": "MI300X"}, "affinity": {"nodeAffinity": node}}))[
+        "single"
+    ]["spec"]
     assert spec["affinity"]["nodeAffinity"] == node
     assert "podAntiAffinity" in spec["affinity"]
 
@@ -466,8 +607,21 @@ def _pss_baseline_violations(template: dict[str, Any]) -> list[str]:
     seccomp = (spec.get("securityContext") or {}).get("seccompProfile", {}).get("type")
     if seccomp == "Unconfined":
         problems.append("pod seccomp Unconfined")
-    baseline_caps = {"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE",
-                     "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"}
+    baseline_caps = {
+        "AUDIT_WRITE",
+        "CHOWN",
+        "DAC_OVERRIDE",
+        "FOWNER",
+        "FSETID",
+        "KILL",
+        "MKNOD",
+        "NET_BIND_SERVICE",
+        "SETFCAP",
+        "SETGID",
+        "SETPCAP",
+        "SETUID",
+        "SYS_CHROOT",
+    }
     for c in spec.get("containers", []) + spec.get("initContainers", []):
         sc = c.get("securityContext") or {}
         if sc.get("privileged"):
@@ -484,8 +638,11 @@ def _pss_baseline_violations(template: dict[str, Any]) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("values", [{}, MULTI_NODE, {"cache": {"enabled": True, "download": {"enabled": True}}}],
-                         ids=["single", "multi-node", "download"])
+@pytest.mark.parametrize(
+    "values",
+    [{}, MULTI_NODE, {"cache": {"enabled": True, "download": {"enabled": True}}}],
+    ids=["single", "multi-node", "download"],
+)
 def test_default_render_meets_pod_security_baseline(render_objects: Any, values: dict[str, Any]) -> None:
     objects = render_objects(values)
     templates = list(pod_specs(objects).values()) + by_kind(objects, "Pod")
@@ -523,11 +680,15 @@ def test_networkpolicy_admits_group_members_and_configured_clients(render_object
 
 
 def test_monitors_scrape_metrics_on_leaders(render_objects: Any) -> None:
-    values = merged(MULTI_NODE, {"metrics": {"serviceMonitor": {"enabled": True}, "podMonitor": {"enabled": True}}})
+    values = merged(
+        MULTI_NODE, {"metrics": {"serviceMonitor": {"enabled": True}, "podMonitor": {"enabled": True}}}
+    )
     objects = render_objects(values)
     service_monitor = one(objects, "ServiceMonitor")
     assert service_monitor["spec"]["endpoints"][0]["path"] == "/metrics"
-    assert matches(service_monitor["spec"]["selector"]["matchLabels"], one(objects, "Service")["metadata"]["labels"])
+    assert matches(
+        service_monitor["spec"]["selector"]["matchLabels"], one(objects, "Service")["metadata"]["labels"]
+    )
     pod_monitor = one(objects, "PodMonitor")
     assert pod_monitor["spec"]["selector"]["matchLabels"]["leaderworkerset.sigs.k8s.io/worker-index"] == "0"
 
@@ -538,21 +699,47 @@ def test_monitors_scrape_metrics_on_leaders(render_objects: Any) -> None:
 @pytest.mark.parametrize(
     ("values", "api_versions", "expected"),
     [
-        ({"vllm": {"tensorParalelSize": 2}}, None, ["vllm: additional properties 'tensorParalelSize' not allowed"]),
+        (
+            {"vllm": {"tensorParalelSize": 2}},
+            None,
+            ["vllm: additional properties 'tensorParalelSize' not allowed"],
+        ),
         ({"multiNode": {"launchMode": "torchrun"}}, None, ["multiNode.launchMode", "'ray', 'mp'"]),
         ({"image": {"tag": "latest"}}, None, ["image.tag", '"latest"']),
         ({"image": {"tag": ""}}, None, ["image.tag", "minLength"]),
-        ({"autoscaling": {"enabled": True}, "keda": {"enabled": True, "prometheus": {"serverAddress": "http://p"}}},
-         None, ["autoscaling.enabled and keda.enabled", "Set one of them to false"]),
-        ({"multiNode": {"nodesPerReplica": 2}}, (),
-         ["Install the LeaderWorkerSet controller", "https://github.com/kubernetes-sigs/lws",
-          "--api-versions leaderworkerset.x-k8s.io/v1", "nodesPerReplica to 1"]),
+        (
+            {
+                "autoscaling": {"enabled": True},
+                "keda": {"enabled": True, "prometheus": {"serverAddress": "http://p"}},
+            },
+            None,
+            ["autoscaling.enabled and keda.enabled", "Set one of them to false"],
+        ),
+        (
+            {"multiNode": {"nodesPerReplica": 2}},
+            (),
+            [
+                "Install the LeaderWorkerSet controller",
+                "https://github.com/kubernetes-sigs/lws",
+                "--api-versions leaderworkerset.x-k8s.io/v1",
+                "nodesPerReplica to 1",
+            ],
+        ),
         ({"keda": {"enabled": True}}, None, ["keda.prometheus.serverAddress"]),
         ({"httpRoute": {"enabled": True}}, None, ["httpRoute.parentRefs"]),
         ({"model": {"hfToken": "hf_x"}}, None, ["model: additional properties 'hfToken' not allowed"]),
     ],
-    ids=["typo", "launch-mode", "tag-latest", "tag-empty", "hpa-and-keda", "no-lws-api", "keda-no-server",
-         "httproute-no-parent", "plain-token"],
+    ids=[
+        "typo",
+        "launch-mode",
+        "tag-latest",
+        "tag-empty",
+        "hpa-and-keda",
+        "no-lws-api",
+        "keda-no-server",
+        "httproute-no-parent",
+        "plain-token",
+    ],
 )
 def test_invalid_values_fail_with_a_message_saying_what_to_change(
     render_objects: Any, values: dict[str, Any], api_versions: tuple[str, ...] | None, expected: list[str]
@@ -568,3 +755,15 @@ def test_unknown_launch_mode_fails_in_the_template_too(chart_dir: Any) -> None:
     """The schema's enum is the first line of defence; the template check covers --skip-schema-validation."""
     text = (chart_dir / "templates" / "_helpers.tpl").read_text()
     assert 'multiNode.launchMode %q is unknown: set it to \\"ray\\"' in text
+
+
+def test_notes_put_warnings_first_then_how_to_reach_the_api(chart_dir: Any) -> None:
+    from rocm_vllm import helm
+
+    values = {"gpu": {"enabled": False}, "rocm": {"seccompProfile": {"type": "Unconfined"}}}
+    rendered = helm.render_chart(chart_dir, values, release_name="llm", include_notes=True)
+    notes = rendered["rocm-vllm/templates/NOTES.txt"].splitlines()
+    assert notes[0].startswith("WARNING: gpu.enabled is false")
+    assert any(line.startswith("WARNING: rocm.seccompProfile.type is Unconfined") for line in notes)
+    assert any(line.startswith("WARNING: cache.enabled is false") for line in notes)
+    assert "port-forward service/llm-rocm-vllm 8000:8000" in "\n".join(notes)

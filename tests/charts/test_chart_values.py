@@ -83,7 +83,14 @@ def test_every_key_is_documented_by_a_comment_starting_with_its_name() -> None:
 
 
 # Optional Kubernetes fields the schema allows but values.yaml leaves unset (Kubernetes' defaults apply).
-OPTIONAL_UNSET = {"initialDelaySeconds", "successThreshold", "requests", "limits", "claims", "localhostProfile"}
+OPTIONAL_UNSET = {
+    "initialDelaySeconds",
+    "successThreshold",
+    "requests",
+    "limits",
+    "claims",
+    "localhostProfile",
+}
 
 
 def test_every_values_key_is_in_the_schema_and_every_schema_key_has_a_default() -> None:

@@ -30,7 +30,9 @@ def test_golden_render_matches(name: str) -> None:
     path = UPDATER.golden_path(name)
     assert path.is_file(), f"{path} missing: run scripts/update_golden.py"
     fresh = UPDATER.render(UPDATER.SCENARIOS[name])
-    assert fresh == path.read_text(), f"{path.name} differs from a fresh render: review, then run scripts/update_golden.py"
+    assert fresh == path.read_text(), (
+        f"{path.name} differs from a fresh render: review, then run scripts/update_golden.py"
+    )
 
 
 def test_golden_files_have_no_strays() -> None:

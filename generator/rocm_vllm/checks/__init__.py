@@ -58,7 +58,9 @@ def all_checks() -> list[Check]:
     ]
 
 
-def check_recipe_document(document: LoadedDocument, context: CheckContext) -> tuple[Recipe | None, list[Finding]]:
+def check_recipe_document(
+    document: LoadedDocument, context: CheckContext
+) -> tuple[Recipe | None, list[Finding]]:
     """All findings for one loaded recipe, and the typed recipe when the schema allowed building it."""
     from rocm_vllm.checks.schema import check_schema
 
@@ -73,8 +75,9 @@ def check_recipe_document(document: LoadedDocument, context: CheckContext) -> tu
     return recipe, findings
 
 
-def check_recipe_data(data: dict[str, object], context: CheckContext,
-                      source: str = "<generated>") -> tuple[Recipe | None, list[Finding]]:
+def check_recipe_data(
+    data: dict[str, object], context: CheckContext, source: str = "<generated>"
+) -> tuple[Recipe | None, list[Finding]]:
     """Check a recipe built in memory (by `plan` or `select`) with exactly the rules files get."""
     from pathlib import Path
 

@@ -12,14 +12,25 @@ def check_catalog_entries(resolved: Resolved, context: CheckContext) -> list[Fin
     recipe, findings = resolved.recipe, []
     if resolved.gpu is None:
         known = ", ".join(context.catalog.gpus)
-        findings.append(finding_at(recipe.document, ("hardware", "gpu"), "catalog",
-                                   f"unknown GPU '{recipe.gpu}'; known GPUs: {known} "
-                                   "(add others with --catalog DIR/gpus.yaml)"))
+        findings.append(
+            finding_at(
+                recipe.document,
+                ("hardware", "gpu"),
+                "catalog",
+                f"unknown GPU '{recipe.gpu}'; known GPUs: {known} (add others with --catalog DIR/gpus.yaml)",
+            )
+        )
     if resolved.model is None:
         ids = context.catalog.all_hf_ids()
         close = difflib.get_close_matches(recipe.model_id, ids, n=3, cutoff=0.6)
         hint = f"did you mean {', '.join(close)}?" if close else "see `rocm-vllm catalog` for the known ids"
-        findings.append(finding_at(recipe.document, ("model", "id"), "catalog",
-                                   f"model '{recipe.model_id}' is not in the model catalog; {hint} "
-                                   "(add it with --catalog DIR/models.yaml)"))
+        findings.append(
+            finding_at(
+                recipe.document,
+                ("model", "id"),
+                "catalog",
+                f"model '{recipe.model_id}' is not in the model catalog; {hint} "
+                "(add it with --catalog DIR/models.yaml)",
+            )
+        )
     return findings

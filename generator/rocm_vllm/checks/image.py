@@ -19,16 +19,34 @@ def check_image(resolved: Resolved, context: CheckContext) -> list[Finding]:
         return []
     tag = r.image_tag
     if tag.lower() in FLOATING_TAGS or tag.lower().startswith(("latest-", "nightly-")):
-        return [finding_at(r.document, ("image", "tag"), CHECK,
-                           f"tag {tag!r} moves over time; pin a published release tag (see the chart's "
-                           "values.yaml for the pinned one)")]
+        return [
+            finding_at(
+                r.document,
+                ("image", "tag"),
+                CHECK,
+                f"tag {tag!r} moves over time; pin a published release tag (see the chart's "
+                "values.yaml for the pinned one)",
+            )
+        ]
     match = VLLM_IN_TAG.search(tag)
     if match is None:
-        return [finding_at(r.document, ("image", "tag"), CHECK,
-                           f"cannot tell which vLLM version tag {tag!r} carries; use a tag naming it "
-                           f"(for example ..._vllm_{context.vllm.version}) so flags can be checked")]
+        return [
+            finding_at(
+                r.document,
+                ("image", "tag"),
+                CHECK,
+                f"cannot tell which vLLM version tag {tag!r} carries; use a tag naming it "
+                f"(for example ..._vllm_{context.vllm.version}) so flags can be checked",
+            )
+        ]
     if match.group(1) != context.vllm.version:
-        return [finding_at(r.document, ("image", "tag"), CHECK,
-                           f"tag {tag!r} carries vLLM {match.group(1)}, but flags and env vars are checked "
-                           f"against vLLM {context.vllm.version}; use an image with vLLM {context.vllm.version}")]
+        return [
+            finding_at(
+                r.document,
+                ("image", "tag"),
+                CHECK,
+                f"tag {tag!r} carries vLLM {match.group(1)}, but flags and env vars are checked "
+                f"against vLLM {context.vllm.version}; use an image with vLLM {context.vllm.version}",
+            )
+        ]
     return []

@@ -12,10 +12,16 @@ CHECK = "memory"
 def check_context_length(resolved: Resolved, context: CheckContext) -> list[Finding]:
     r, model = resolved.recipe, resolved.model
     if model is not None and r.max_model_len > model.max_position_embeddings:
-        return [finding_at(r.document, ("serving", "maxModelLen"), "context-length",
-                           f"maxModelLen {r.max_model_len} exceeds {r.model_id}'s "
-                           f"{model.max_position_embeddings} positions; vLLM refuses it: lower it to at most "
-                           f"{model.max_position_embeddings}")]
+        return [
+            finding_at(
+                r.document,
+                ("serving", "maxModelLen"),
+                "context-length",
+                f"maxModelLen {r.max_model_len} exceeds {r.model_id}'s "
+                f"{model.max_position_embeddings} positions; vLLM refuses it: lower it to at most "
+                f"{model.max_position_embeddings}",
+            )
+        ]
     return []
 
 
@@ -25,21 +31,41 @@ def check_memory(resolved: Resolved, context: CheckContext) -> list[Finding]:
         return []
     if r.tensor * r.pipeline * r.data == 0:
         return []
-    plan = plan_memory(model, checkpoint, gpu, tensor=r.tensor, pipeline=r.pipeline, data=r.data,
-                       expert=r.expert, dtype=r.dtype, quantization=r.quantization,
-                       kv_cache_dtype=r.kv_cache_dtype, gpu_memory_utilization=r.gpu_memory_utilization,
-                       max_model_len=r.max_model_len)
+    plan = plan_memory(
+        model,
+        checkpoint,
+        gpu,
+        tensor=r.tensor,
+        pipeline=r.pipeline,
+        data=r.data,
+        expert=r.expert,
+        dtype=r.dtype,
+        quantization=r.quantization,
+        kv_cache_dtype=r.kv_cache_dtype,
+        gpu_memory_utilization=r.gpu_memory_utilization,
+        max_model_len=r.max_model_len,
+    )
     if not plan.weights_fit:
-        return [finding_at(
-            r.document, ("serving", "gpuMemoryUtilization"), CHECK,
-            f"weights need {gib(plan.weight_bytes_per_gpu)} per GPU plus {gib(plan.reserve_bytes)} runtime "
-            f"reserve, but {r.gpu_memory_utilization} x {gib(gpu.memory_bytes)} gives {gib(plan.budget_bytes)}; "
-            "add GPUs (tensor/pipeline), quantize (quantization: fp8) or raise gpuMemoryUtilization")]
+        return [
+            finding_at(
+                r.document,
+                ("serving", "gpuMemoryUtilization"),
+                CHECK,
+                f"weights need {gib(plan.weight_bytes_per_gpu)} per GPU plus {gib(plan.reserve_bytes)} runtime "
+                f"reserve, but {r.gpu_memory_utilization} x {gib(gpu.memory_bytes)} gives {gib(plan.budget_bytes)}; "
+                "add GPUs (tensor/pipeline), quantize (quantization: fp8) or raise gpuMemoryUtilization",
+            )
+        ]
     if plan.kv_tokens < r.max_model_len:
-        return [finding_at(
-            r.document, ("serving", "maxModelLen"), CHECK,
-            f"the KV cache holds {plan.kv_tokens} tokens ({gib(plan.kv_budget_bytes_per_gpu)} per GPU at "
-            f"{plan.kv_bytes_per_token_per_gpu:.0f} bytes/token), fewer than one maxModelLen {r.max_model_len} "
-            f"sequence, so vLLM refuses to start: lower maxModelLen to at most {plan.kv_tokens}, use "
-            "kvCacheDtype fp8, or add GPUs")]
+        return [
+            finding_at(
+                r.document,
+                ("serving", "maxModelLen"),
+                CHECK,
+                f"the KV cache holds {plan.kv_tokens} tokens ({gib(plan.kv_budget_bytes_per_gpu)} per GPU at "
+                f"{plan.kv_bytes_per_token_per_gpu:.0f} bytes/token), fewer than one maxModelLen {r.max_model_len} "
+                f"sequence, so vLLM refuses to start: lower maxModelLen to at most {plan.kv_tokens}, use "
+                "kvCacheDtype fp8, or add GPUs",
+            )
+        ]
     return []

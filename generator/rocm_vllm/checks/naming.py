@@ -10,7 +10,13 @@ def check_name(resolved: Resolved, context: CheckContext) -> list[Finding]:
     recipe = resolved.recipe
     stem = recipe.document.path.stem
     if recipe.name != stem:
-        return [finding_at(recipe.document, ("name",), "name",
-                           f"name '{recipe.name}' differs from the file name '{stem}'; rename one so "
-                           f"values/{recipe.name}.yaml traces back to its recipe")]
+        return [
+            finding_at(
+                recipe.document,
+                ("name",),
+                "name",
+                f"name '{recipe.name}' differs from the file name '{stem}'; rename one so "
+                f"values/{recipe.name}.yaml traces back to its recipe",
+            )
+        ]
     return []

@@ -25,10 +25,7 @@ def _validator() -> Any:
 def _subschema(schema: dict[str, Any], parts: tuple[PathPart, ...]) -> dict[str, Any]:
     node = schema
     for part in parts:
-        if isinstance(part, int):
-            node = node.get("items", {})
-        else:
-            node = node.get("properties", {}).get(part, {})
+        node = node.get("items", {}) if isinstance(part, int) else node.get("properties", {}).get(part, {})
     return node
 
 
@@ -72,7 +69,10 @@ def _message(error: Any, schema: dict[str, Any]) -> tuple[tuple[PathPart, ...], 
         return parts, f"{_describe(error.instance)} is not allowed; use one of: {options}"
     if validator == "pattern":
         description = _subschema(schema, parts).get("description", "")
-        return parts, f"{_describe(error.instance)} does not match {error.validator_value}. {description}".strip()
+        return (
+            parts,
+            f"{_describe(error.instance)} does not match {error.validator_value}. {description}".strip(),
+        )
     if validator in {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength"}:
         return parts, f"{_describe(error.instance)} is out of range: {error.message}"
     return parts, str(error.message)
@@ -80,9 +80,15 @@ def _message(error: Any, schema: dict[str, Any]) -> tuple[tuple[PathPart, ...], 
 
 def check_schema(document: LoadedDocument) -> list[Finding]:
     if document.data is None:
-        return [finding_at(document, (), CHECK, "the file is empty; a recipe is a mapping of fields (see README)")]
+        return [
+            finding_at(document, (), CHECK, "the file is empty; a recipe is a mapping of fields (see README)")
+        ]
     if not isinstance(document.data, dict):
-        return [finding_at(document, (), CHECK, f"a recipe must be a mapping of fields, got {_describe(document.data)}")]
+        return [
+            finding_at(
+                document, (), CHECK, f"a recipe must be a mapping of fields, got {_describe(document.data)}"
+            )
+        ]
     schema = recipe_schema()
     findings = []
     for error in _validator().iter_errors(document.data):

@@ -66,28 +66,52 @@ def check_extra_args(resolved: Resolved, context: CheckContext) -> list[Finding]
             expects_value = False
             continue
         if not token.startswith("-"):
-            findings.append(finding_at(r.document, where, "vllm-flags",
-                                       f"{token!r} is not a flag and follows no flag that takes a value; "
-                                       "write flags as --name value or --name=value"))
+            findings.append(
+                finding_at(
+                    r.document,
+                    where,
+                    "vllm-flags",
+                    f"{token!r} is not a flag and follows no flag that takes a value; "
+                    "write flags as --name value or --name=value",
+                )
+            )
             continue
         name, has_inline_value, _ = token.partition("=")
         name = normalize_flag(name)
         if name in CHART_OWNED_FLAGS:
-            findings.append(finding_at(r.document, where, "vllm-flags",
-                                       f"{name} is set by the chart from {CHART_OWNED_FLAGS[name]}; "
-                                       "set that field instead of passing the flag"))
+            findings.append(
+                finding_at(
+                    r.document,
+                    where,
+                    "vllm-flags",
+                    f"{name} is set by the chart from {CHART_OWNED_FLAGS[name]}; "
+                    "set that field instead of passing the flag",
+                )
+            )
             continue
         if name not in flags:
             close = difflib.get_close_matches(name, list(flags), n=1, cutoff=0.75)
             hint = f"; did you mean {close[0]}?" if close else ""
-            findings.append(finding_at(r.document, where, "vllm-flags",
-                                       f"vllm serve {context.vllm.version} has no flag {name}{hint}"))
+            findings.append(
+                finding_at(
+                    r.document,
+                    where,
+                    "vllm-flags",
+                    f"vllm serve {context.vllm.version} has no flag {name}{hint}",
+                )
+            )
             continue
         if flags[name] == "optional":
             continue  # a bare flag and a flag with a value are both valid (e.g. --hf-token)
         if flags[name] == "switch" and has_inline_value:
-            findings.append(finding_at(r.document, where, "vllm-flags",
-                                       f"{name} is a switch and takes no value; use {name} or its --no- form"))
+            findings.append(
+                finding_at(
+                    r.document,
+                    where,
+                    "vllm-flags",
+                    f"{name} is a switch and takes no value; use {name} or its --no- form",
+                )
+            )
         elif flags[name] == "value" and not has_inline_value:
             if index + 1 >= len(r.extra_args):
                 findings.append(finding_at(r.document, where, "vllm-flags", f"{name} needs a value"))
@@ -102,11 +126,19 @@ def check_env(resolved: Resolved, context: CheckContext) -> list[Finding]:
     for name, _ in r.env:
         where = ("vllm", "env", name)
         if name in CHART_OWNED_ENV:
-            findings.append(finding_at(r.document, where, "env", f"{name} is managed by {CHART_OWNED_ENV[name]}"))
+            findings.append(
+                finding_at(r.document, where, "env", f"{name} is managed by {CHART_OWNED_ENV[name]}")
+            )
         elif not facts.env_is_known(name):
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
             hint = f"; did you mean {close[0]}?" if close else ""
-            findings.append(finding_at(r.document, where, "env",
-                                       f"nothing in vLLM {facts.version} or its platform (RCCL, HIP, PyTorch, Ray, "
-                                       f"Hugging Face) reads {name}, so setting it does nothing{hint}"))
+            findings.append(
+                finding_at(
+                    r.document,
+                    where,
+                    "env",
+                    f"nothing in vLLM {facts.version} or its platform (RCCL, HIP, PyTorch, Ray, "
+                    f"Hugging Face) reads {name}, so setting it does nothing{hint}",
+                )
+            )
     return findings

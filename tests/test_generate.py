@@ -1,0 +1,102 @@
+"""generate: all-or-nothing writes, deterministic stamped output, and drift detection for values/."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from rocm_vllm.cli import main
+from rocm_vllm.generate import STAMP_PREFIX, plan_generation
+
+REPO = Path(__file__).resolve().parents[1]
+VALID = REPO / "tests" / "recipes" / "valid"
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A scratch project: recipes/ with a few valid recipes, run from inside it."""
+    recipes = tmp_path / "recipes"
+    recipes.mkdir()
+    for name in ("full-node-tp8", "minimal-single-gpu", "multinode-mp-pp2"):
+        shutil.copy(VALID / f"{name}.yaml", recipes)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_committed_values_match_the_recipe_catalog(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    result = plan_generation([Path("recipes")], Path("values"))
+    assert result.ok, [f.format() for f in result.findings]
+    drift = [p.name for p in result.changed + result.stale]
+    assert not drift, f"values/ drifted from recipes/: {drift}; run `make generate`"
+    assert len(result.outputs) >= 16
+
+
+def test_generate_writes_stamped_sorted_values(workdir: Path) -> None:
+    assert main(["generate", "recipes", "--out", "values"]) == 0
+    text = (workdir / "values" / "full-node-tp8.yaml").read_text()
+    first = text.splitlines()[0]
+    assert first == f"{STAMP_PREFIX} recipes/full-node-tp8.yaml --out values"
+    values = yaml.safe_load(text)
+    assert values["vllm"]["tensorParallelSize"] == 8 and values["gpu"] == {"count": 8, "model": "MI300X"}
+    assert list(values) == sorted(values)
+
+
+def test_generate_is_deterministic_and_check_passes_after_it(workdir: Path) -> None:
+    assert main(["generate", "recipes", "--out", "values"]) == 0
+    first = {p.name: p.read_text() for p in (workdir / "values").iterdir()}
+    assert main(["generate", "recipes", "--out", "values"]) == 0
+    assert first == {p.name: p.read_text() for p in (workdir / "values").iterdir()}
+    assert main(["generate", "recipes", "--out", "values", "--check"]) == 0
+
+
+def test_check_lists_changed_and_stale_files_and_writes_nothing(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["generate", "recipes", "--out", "values"]) == 0
+    (workdir / "values" / "full-node-tp8.yaml").write_text("edited: true\n")
+    (workdir / "recipes" / "minimal-single-gpu.yaml").unlink()
+    capsys.readouterr()
+    assert main(["generate", "recipes", "--out", "values", "--check"]) == 1
+    out = capsys.readouterr().out
+    assert "values/full-node-tp8.yaml would change" in out
+    assert "values/minimal-single-gpu.yaml is stale" in out
+    assert (workdir / "values" / "full-node-tp8.yaml").read_text() == "edited: true\n"
+    assert (workdir / "values" / "minimal-single-gpu.yaml").exists()
+    # Without --check the drift is repaired: edited file rewritten, stale one removed.
+    assert main(["generate", "recipes", "--out", "values"]) == 0
+    assert not (workdir / "values" / "minimal-single-gpu.yaml").exists()
+
+
+def test_one_invalid_recipe_means_nothing_is_written(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copy(REPO / "tests" / "recipes" / "invalid" / "dtype-fp8.yaml", workdir / "recipes")
+    assert main(["generate", "recipes", "--out", "values"]) == 1
+    assert not (workdir / "values").exists()
+    err = capsys.readouterr().err
+    assert "recipes/dtype-fp8.yaml" in err and "nothing was written" in err
+
+
+def test_generating_one_file_keeps_the_other_outputs(workdir: Path) -> None:
+    assert main(["generate", "recipes", "--out", "values"]) == 0
+    assert main(["generate", "recipes/full-node-tp8.yaml", "--out", "values"]) == 0
+    assert len(list((workdir / "values").glob("*.yaml"))) == 3
+
+
+def test_values_schema_rejection_is_reported_against_the_recipe(
+    workdir: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # A GPU the user added to the catalog but the chart's gpu.model enum does not know.
+    catalog = tmp_path / "catalog"
+    catalog.mkdir()
+    builtin = yaml.safe_load((REPO / "generator/rocm_vllm/catalog/gpus.yaml").read_text())["gpus"]["MI300X"]
+    (catalog / "gpus.yaml").write_text(yaml.safe_dump({"gpus": {"MI300A": builtin}}))
+    recipe = workdir / "recipes" / "full-node-tp8.yaml"
+    recipe.write_text(recipe.read_text().replace("gpu: MI300X", "gpu: MI300A"))
+    assert main(["generate", "recipes", "--out", "values", "--catalog", str(catalog)]) == 1
+    assert "[values-schema]" in capsys.readouterr().err
+    assert not (workdir / "values").exists()
