@@ -7,45 +7,14 @@ that need them, so `rocm-vllm --help` and `--version` start fast.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
-from functools import wraps
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
 from rocm_vllm import VLLM_VERSION, __version__
-from rocm_vllm.errors import ExitCode, RocmVllmError, UsageError, exit_code_for
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-catalog_option = click.option(
-    "--catalog",
-    "catalog_dirs",
-    multiple=True,
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Directory with extra gpus.yaml/models.yaml entries laid over the built-in catalog (repeatable).",
-)
-
-
-def _reports_errors(command: F) -> F:
-    """Map library errors to exit codes and one-line messages; never a traceback for the user's input."""
-
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except RocmVllmError as error:
-            click.echo(f"error: {error}", err=True)
-            sys.exit(int(error.exit_code))
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _context(catalog_dirs: tuple[Path, ...]) -> Any:
-    from rocm_vllm.validate import default_context
-
-    return default_context(catalog_dirs)
+from rocm_vllm.commands.common import catalog_option, check_context, output_format_option, reports_errors
+from rocm_vllm.errors import ExitCode, UsageError, exit_code_for
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -56,17 +25,15 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@output_format_option
 @catalog_option
-@_reports_errors
+@reports_errors
 def validate(paths: tuple[Path, ...], output_format: str, catalog_dirs: tuple[Path, ...]) -> None:
     """Check recipes (default: recipes/) and report every problem with file, line and path."""
     from rocm_vllm.findings import render_json, render_text
     from rocm_vllm.validate import validate_paths
 
-    result = validate_paths(list(paths) or [Path("recipes")], _context(catalog_dirs))
+    result = validate_paths(list(paths) or [Path("recipes")], check_context(catalog_dirs))
     render = render_json if output_format == "json" else render_text
     click.echo(render(result.findings, len(result.files)), nl=False)
     sys.exit(int(ExitCode.OK if result.ok else ExitCode.INVALID_INPUT))
@@ -84,14 +51,14 @@ def validate(paths: tuple[Path, ...], output_format: str, catalog_dirs: tuple[Pa
 )
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 listing every file that would change.")
 @catalog_option
-@_reports_errors
+@reports_errors
 def generate(paths: tuple[Path, ...], out_dir: Path, check: bool, catalog_dirs: tuple[Path, ...]) -> None:
     """Turn recipes (default: recipes/) into chart values; a run with any invalid recipe writes nothing."""
     from rocm_vllm.findings import render_text
     from rocm_vllm.generate import apply_generation, plan_generation
     from rocm_vllm.paths import display_path
 
-    result = plan_generation(list(paths) or [Path("recipes")], out_dir, _context(catalog_dirs))
+    result = plan_generation(list(paths) or [Path("recipes")], out_dir, check_context(catalog_dirs))
     if not result.ok:
         click.echo(render_text(result.findings, len(result.validation.files)), nl=False, err=True)
         click.echo("error: invalid recipes; nothing was written", err=True)
@@ -122,11 +89,9 @@ def generate(paths: tuple[Path, ...], out_dir: Path, check: bool, catalog_dirs: 
 
 
 @cli.command("catalog")
-@click.option(
-    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@output_format_option
 @catalog_option
-@_reports_errors
+@reports_errors
 def catalog_command(output_format: str, catalog_dirs: tuple[Path, ...]) -> None:
     """List the GPUs and models the checks know."""
     import json
@@ -157,6 +122,19 @@ def catalog_command(output_format: str, catalog_dirs: tuple[Path, ...]) -> None:
     click.echo("Models:")
     for name, model in catalog.models.items():
         click.echo(f"  {name}: {', '.join(c.hf_id for c in model.checkpoints)}")
+
+
+def _register_commands() -> None:
+    """Commands beyond validate/generate live in rocm_vllm.commands; their modules import only click."""
+    from rocm_vllm.commands.plan import plan
+    from rocm_vllm.commands.render import render
+    from rocm_vllm.commands.select import select
+
+    for command in (render, plan, select):
+        cli.add_command(command)
+
+
+_register_commands()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

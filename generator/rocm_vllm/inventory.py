@@ -89,10 +89,10 @@ def nodes_from_cluster(context: str | None = None) -> list[dict[str, Any]]:
             "--from-cluster needs the kubernetes client: pip install 'rocm-vllm[cluster]'"
         ) from None
     try:
-        config.load_kube_config(context=context)
+        config.load_kube_config(context=context)  # type: ignore[no-untyped-call]
     except (ConfigException, OSError, TypeError) as kube_error:
         try:
-            config.load_incluster_config()
+            config.load_incluster_config()  # type: ignore[no-untyped-call]
         except ConfigException:
             raise InvalidInputError(f"cannot load a kubeconfig or in-cluster config: {kube_error}") from None
     try:

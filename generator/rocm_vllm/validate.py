@@ -78,3 +78,30 @@ def validate_paths(paths: list[Path], context: CheckContext | None = None) -> Va
         result.recipes.append(recipe)
     result.findings.sort()
     return result
+
+
+def resolve_recipe_path(reference: str, recipes_dir: Path = Path("recipes")) -> Path:
+    """A recipe given as a file path, or by name from the recipe catalog directory."""
+    as_path = Path(reference)
+    if as_path.is_file():
+        return as_path
+    by_name = recipes_dir / f"{reference}.yaml"
+    if by_name.is_file():
+        return by_name
+    known = sorted(p.stem for p in recipes_dir.glob("*.yaml")) if recipes_dir.is_dir() else []
+    import difflib
+
+    close = difflib.get_close_matches(reference, known, n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(close)}?" if close else f"; {len(known)} recipe(s) in {recipes_dir}/"
+    raise UsageError(f"unknown recipe '{reference}': no such file, and no {by_name}{hint}")
+
+
+def load_valid_recipe(
+    reference: str, context: CheckContext | None = None, recipes_dir: Path = Path("recipes")
+) -> Recipe:
+    """One recipe that passed every check, or InvalidInputError carrying all its findings."""
+    result = validate_paths([resolve_recipe_path(reference, recipes_dir)], context)
+    if not result.ok:
+        details = "\n".join(f.format() for f in result.findings)
+        raise InvalidInputError(f"the recipe is invalid; nothing was produced:\n{details}")
+    return result.recipes[0]

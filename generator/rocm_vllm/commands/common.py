@@ -1,0 +1,65 @@
+"""Options and error handling shared by every command module."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from rocm_vllm.errors import RocmVllmError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+catalog_option = click.option(
+    "--catalog",
+    "catalog_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Directory with extra gpus.yaml/models.yaml entries laid over the built-in catalog (repeatable).",
+)
+
+recipes_dir_option = click.option(
+    "--recipes-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("recipes"),
+    show_default=True,
+    help="Where recipes named without a path are looked up.",
+)
+
+output_format_option = click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+
+
+def reports_errors(command: F) -> F:
+    """Map library errors to exit codes and one-line messages; never a traceback for the user's input."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except RocmVllmError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(int(error.exit_code))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def check_context(catalog_dirs: tuple[Path, ...]) -> Any:
+    from rocm_vllm.validate import default_context
+
+    return default_context(catalog_dirs)
+
+
+def write_output(text: str, output: Path | None) -> None:
+    """To stdout, or to `output` atomically (a failed run leaves no partial file)."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from rocm_vllm.yamlio import write_files_atomically
+
+    write_files_atomically({output: text})

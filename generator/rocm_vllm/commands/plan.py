@@ -1,0 +1,78 @@
+"""`rocm-vllm plan MODEL --gpu GPU`: every layout of a model on a GPU type, with memory and a decode bound."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from rocm_vllm.commands.common import catalog_option, check_context, output_format_option, reports_errors
+
+
+@click.command("plan")
+@click.argument("model")
+@click.option("--gpu", required=True, help="GPU model from the catalog, e.g. MI300X.")
+@click.option("--gpus-per-node", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.option("--max-nodes", type=click.IntRange(1, 64), default=4, show_default=True)
+@click.option(
+    "--max-model-len", type=click.IntRange(1), help="Context to size for (default: min(model's, 32768))."
+)
+@click.option("--dtype", default="auto", show_default=True)
+@click.option(
+    "--quantization", default=None, help="vLLM quantization method, e.g. fp8 (default: the checkpoint's)."
+)
+@click.option("--kv-cache-dtype", default="auto", show_default=True)
+@click.option(
+    "--gpu-memory-utilization", type=click.FloatRange(0, 1, min_open=True), default=0.9, show_default=True
+)
+@click.option(
+    "--all", "show_all", is_flag=True, help="JSON: include infeasible layouts (text always lists them)."
+)
+@output_format_option
+@catalog_option
+@reports_errors
+def plan(
+    model: str,
+    gpu: str,
+    gpus_per_node: int,
+    max_nodes: int,
+    max_model_len: int | None,
+    dtype: str,
+    quantization: str | None,
+    kv_cache_dtype: str,
+    gpu_memory_utilization: float,
+    show_all: bool,
+    output_format: str,
+    catalog_dirs: tuple[Path, ...],
+) -> None:
+    """Feasible (tensor, pipeline, nodes) layouts for MODEL (a Hugging Face id or catalog name) on --gpu."""
+    from rocm_vllm.plan import PlanRequest, plan_layouts, render_plan_text
+
+    request = PlanRequest(
+        model=model,
+        gpu=gpu,
+        gpus_per_node=gpus_per_node,
+        max_nodes=max_nodes,
+        max_model_len=max_model_len,
+        dtype=dtype,
+        quantization=quantization,
+        kv_cache_dtype=kv_cache_dtype,
+        gpu_memory_utilization=gpu_memory_utilization,
+    )
+    result = plan_layouts(request, check_context(catalog_dirs))
+    if output_format == "json":
+        layouts = result.layouts if show_all else result.feasible
+        payload = {
+            "model": result.hf_id,
+            "catalogName": result.model_name,
+            "gpu": gpu,
+            "gpusPerNode": gpus_per_node,
+            "maxModelLen": result.max_model_len,
+            "layouts": [layout.as_dict() for layout in layouts],
+        }
+        click.echo(json.dumps(payload, indent=2, sort_keys=True))
+    else:
+        click.echo(render_plan_text(result), nl=False)
+    if not result.feasible:
+        raise SystemExit(1)
