@@ -100,3 +100,16 @@ def test_values_schema_rejection_is_reported_against_the_recipe(
     assert main(["generate", "recipes", "--out", "values", "--catalog", str(catalog)]) == 1
     assert "[values-schema]" in capsys.readouterr().err
     assert not (workdir / "values").exists()
+
+
+def test_generate_manifests_through_the_chart(workdir: Path) -> None:
+    assert main(["generate", "recipes", "--out", "values", "--manifests", "manifests"]) == 0
+    text = (workdir / "manifests" / "multinode-mp-pp2.yaml").read_text()
+    assert text.splitlines()[0] == f"{STAMP_PREFIX} recipes/multinode-mp-pp2.yaml --manifests manifests"
+    kinds = {doc["kind"] for doc in yaml.safe_load_all(text) if doc}
+    assert "LeaderWorkerSet" in kinds and "Deployment" not in kinds
+    assert main(["generate", "recipes", "--out", "values", "--manifests", "manifests", "--check"]) == 0
+    (workdir / "recipes" / "full-node-tp8.yaml").unlink()
+    assert main(["generate", "recipes", "--out", "values", "--manifests", "manifests", "--check"]) == 1
+    assert main(["generate", "recipes", "--out", "values", "--manifests", "manifests"]) == 0
+    assert not (workdir / "manifests" / "full-node-tp8.yaml").exists()

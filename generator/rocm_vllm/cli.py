@@ -49,16 +49,43 @@ def validate(paths: tuple[Path, ...], output_format: str, catalog_dirs: tuple[Pa
     show_default=True,
     help="Directory for values/<recipe-name>.yaml.",
 )
+@click.option(
+    "--manifests",
+    "manifests_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Also write each recipe's rendered manifests (through charts/rocm-vllm) to DIR/<recipe-name>.yaml.",
+)
+@click.option(
+    "--helmreleases",
+    "helmreleases_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Also write a Flux HelmRelease per recipe to DIR/<recipe-name>.yaml.",
+)
+@click.option("--namespace", default="default", show_default=True, help="Namespace of the HelmReleases.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 listing every file that would change.")
 @catalog_option
 @reports_errors
-def generate(paths: tuple[Path, ...], out_dir: Path, check: bool, catalog_dirs: tuple[Path, ...]) -> None:
+def generate(
+    paths: tuple[Path, ...],
+    out_dir: Path,
+    manifests_dir: Path | None,
+    helmreleases_dir: Path | None,
+    namespace: str,
+    check: bool,
+    catalog_dirs: tuple[Path, ...],
+) -> None:
     """Turn recipes (default: recipes/) into chart values; a run with any invalid recipe writes nothing."""
     from rocm_vllm.findings import render_text
-    from rocm_vllm.generate import apply_generation, plan_generation
+    from rocm_vllm.generate import GenerationTargets, apply_generation, plan_generation
     from rocm_vllm.paths import display_path
 
-    result = plan_generation(list(paths) or [Path("recipes")], out_dir, check_context(catalog_dirs))
+    targets = GenerationTargets(
+        values_dir=out_dir,
+        manifests_dir=manifests_dir,
+        helmreleases_dir=helmreleases_dir,
+        helmrelease_namespace=namespace,
+    )
+    result = plan_generation(list(paths) or [Path("recipes")], targets, check_context(catalog_dirs))
     if not result.ok:
         click.echo(render_text(result.findings, len(result.validation.files)), nl=False, err=True)
         click.echo("error: invalid recipes; nothing was written", err=True)
@@ -73,17 +100,18 @@ def generate(paths: tuple[Path, ...], out_dir: Path, check: bool, catalog_dirs: 
         for path, what in drift:
             click.echo(f"{display_path(path)} {what}")
         if drift:
-            click.echo(
-                f"error: {len(drift)} file(s) out of date; run: rocm-vllm generate "
-                f"{' '.join(str(p) for p in paths) or 'recipes'} --out {display_path(out_dir)}",
-                err=True,
-            )
+            command = ["rocm-vllm generate", *(str(p) for p in paths), "--out", display_path(out_dir)]
+            if manifests_dir:
+                command += ["--manifests", display_path(manifests_dir)]
+            if helmreleases_dir:
+                command += ["--helmreleases", display_path(helmreleases_dir)]
+            click.echo(f"error: {len(drift)} file(s) out of date; run: {' '.join(command)}", err=True)
             sys.exit(int(ExitCode.INVALID_INPUT))
-        click.echo(f"{len(result.outputs)} values file(s) up to date")
+        click.echo(f"{len(result.outputs)} generated file(s) up to date")
         return
     apply_generation(result)
     click.echo(
-        f"{len(result.outputs)} values file(s): {len(result.changed)} written, "
+        f"{len(result.outputs)} generated file(s): {len(result.changed)} written, "
         f"{len(result.outputs) - len(result.changed)} unchanged, {len(result.stale)} stale removed"
     )
 
@@ -135,6 +163,17 @@ def _register_commands() -> None:
 
 
 _register_commands()
+
+
+def _register_flux_and_index() -> None:
+    from rocm_vllm.commands.helmrelease import helmrelease
+    from rocm_vllm.commands.index import index
+
+    cli.add_command(helmrelease)
+    cli.add_command(index)
+
+
+_register_flux_and_index()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rocm_vllm.checks import CheckContext
+from rocm_vllm.errors import InvalidInputError
 from rocm_vllm.findings import Finding, finding_at
 from rocm_vllm.paths import chart_dir, display_path
 from rocm_vllm.recipe import Recipe
@@ -42,27 +44,79 @@ def values_document(recipe: Recipe, out_dir: Path) -> str:
     return dump_yaml(recipe_to_values(recipe), header=header)
 
 
+@dataclass(frozen=True)
+class GenerationTargets:
+    """Where each kind of output goes; None skips that kind."""
+
+    values_dir: Path
+    manifests_dir: Path | None = None
+    helmreleases_dir: Path | None = None
+    helmrelease_namespace: str = "default"
+    helmrelease_source: Any = None  # rocm_vllm.flux.ChartSource; None: OCIRepository "rocm-vllm"
+
+    def directories(self) -> list[Path]:
+        return [d for d in (self.values_dir, self.manifests_dir, self.helmreleases_dir) if d is not None]
+
+
+def _stamp(recipe: Recipe, flag: str, directory: Path) -> str:
+    source = recipe.document.path.as_posix()
+    return (
+        f"{STAMP_PREFIX[2:]} {source} {flag} {display_path(directory)}\n"
+        f"Do not edit: change {source} and run the command again."
+    )
+
+
+def _outputs_for(recipe: Recipe, targets: GenerationTargets, chart: Path) -> dict[Path, str]:
+    """Every file one recipe produces; raises InvalidInputError when the chart rejects it."""
+    values = recipe_to_values(recipe)
+    outputs = {targets.values_dir / f"{recipe.name}.yaml": values_document(recipe, targets.values_dir)}
+    if targets.manifests_dir is not None:
+        from rocm_vllm.render import RenderOptions, render_values
+
+        release = render_values(chart, values, RenderOptions(release_name=recipe.name))
+        stamp = _stamp(recipe, "--manifests", targets.manifests_dir)
+        outputs[targets.manifests_dir / f"{recipe.name}.yaml"] = release.manifest_text(stamp=stamp)
+    if targets.helmreleases_dir is not None:
+        from rocm_vllm.flux import ChartSource, helmrelease_document, helmrelease_for
+
+        source = targets.helmrelease_source or ChartSource(kind="OCIRepository", name="rocm-vllm")
+        release_object = helmrelease_for(
+            recipe.name,
+            values,
+            namespace=targets.helmrelease_namespace,
+            source=source,
+            autoscaled=recipe.autoscaling is not None,
+            multi_node=recipe.is_multi_node,
+        )
+        stamp = _stamp(recipe, "--helmreleases", targets.helmreleases_dir)
+        outputs[targets.helmreleases_dir / f"{recipe.name}.yaml"] = helmrelease_document(
+            release_object, stamp
+        )
+    return outputs
+
+
 def plan_generation(
-    paths: list[Path], out_dir: Path, context: CheckContext | None = None
+    paths: list[Path], targets: GenerationTargets | Path, context: CheckContext | None = None
 ) -> GenerationResult:
     """Validate every recipe and compute every output; writes nothing."""
+    if isinstance(targets, Path):
+        targets = GenerationTargets(values_dir=targets)
     validation = validate_paths(paths, context)
     result = GenerationResult(validation=validation)
     if not validation.ok:
         return result
     chart = chart_dir()
     for recipe in validation.recipes:
-        values_problems = values_schema_problems(recipe_to_values(recipe), chart)
-        for problem in values_problems:
-            validation.findings.append(
-                finding_at(
-                    recipe.document,
-                    (),
-                    "values-schema",
-                    f"the chart's values.schema.json rejects the result: {problem}",
-                )
-            )
-        result.outputs[out_dir / f"{recipe.name}.yaml"] = values_document(recipe, out_dir)
+        problems = values_schema_problems(recipe_to_values(recipe), chart)
+        for problem in problems:
+            message = f"the chart's values.schema.json rejects the result: {problem}"
+            validation.findings.append(finding_at(recipe.document, (), "values-schema", message))
+        if problems:
+            continue
+        try:
+            result.outputs.update(_outputs_for(recipe, targets, chart))
+        except InvalidInputError as error:
+            validation.findings.append(finding_at(recipe.document, (), "render", str(error)))
     if not validation.ok:
         result.outputs.clear()
         return result
@@ -71,10 +125,11 @@ def plan_generation(
             result.changed.append(target)
     # A generated file with no recipe left is drift too, but only when whole directories were given:
     # generating one recipe must not delete the others' files.
-    if out_dir.is_dir() and all(p.is_dir() for p in paths):
-        for existing in sorted(out_dir.glob("*.yaml")):
-            if existing not in result.outputs and _is_generated(existing):
-                result.stale.append(existing)
+    if all(p.is_dir() for p in paths):
+        for directory in targets.directories():
+            for existing in sorted(directory.glob("*.yaml")) if directory.is_dir() else []:
+                if existing not in result.outputs and _is_generated(existing):
+                    result.stale.append(existing)
     return result
 
 

@@ -8,7 +8,9 @@ values.yaml, values.schema.json, templates, other files, each in path order), mo
 empty user and group names, a gzip header with mtime 0, and Go's deterministic deflate.  The archive is
 therefore a function of the chart's file contents and the pinned Helm version alone, and the index
 carries exactly the archive's sha256 (`helm_python.digest`, the digest Helm repository indexes use).
-Each archive is checked after packaging, so a Helm release that stamped the time of day would fail
+A chart with dependencies must commit its Chart.lock: Helm dates that member by the lock's `generated`
+field, and builds the vendored archives from the same time-normalized copy.  Each archive is checked
+after packaging, so a Helm release that stamped the time of day would fail
 loudly instead of drifting silently.
 """
 
@@ -62,7 +64,15 @@ def _check_archive(archive: Path) -> None:
 
     with tarfile.open(archive, "r:gz") as tar:
         for member in tar.getmembers():
-            if member.mtime != ARCHIVE_MTIME or member.uid or member.gid or member.uname or member.gname:
+            # Helm dates Chart.lock by its `generated` field: fixed by the committed lock's content.
+            locked = member.name.count("/") == 1 and member.name.endswith("/Chart.lock")
+            if (
+                (member.mtime != ARCHIVE_MTIME and not locked)
+                or member.uid
+                or member.gid
+                or member.uname
+                or member.gname
+            ):
                 raise HelmEngineError(
                     f"{archive.name}: member {member.name} has mtime {member.mtime}, owner "
                     f"{member.uid}:{member.gid} {member.uname!r}:{member.gname!r}; the archive is not reproducible"
@@ -78,7 +88,7 @@ def _packaged(charts_dir: Path) -> Iterator[dict[Path, Path]]:
     """Package every chart from a time-normalized scratch copy; yields {chart dir: archive} until exit.
 
     The whole charts/ tree is copied so a `file://../<chart>` dependency still resolves; a chart that
-    declares dependencies without vendoring them gets them built (from Chart.lock when present).
+    declares dependencies without vendoring them gets them built from its committed Chart.lock.
     """
     import helm_python
 
@@ -88,15 +98,18 @@ def _packaged(charts_dir: Path) -> Iterator[dict[Path, Path]]:
         shutil.copytree(charts_dir, copy_root, symlinks=False)
         out = Path(scratch) / "out"
         archives: dict[Path, Path] = {}
+        _fix_mtimes(copy_root)  # before building dependencies too: they are packaged from these files
         try:
             for chart in charts:
                 copy = copy_root / chart.name
                 if any(d.get("status") == "missing" for d in helm_python.dependency_list(copy)):
-                    if (copy / "Chart.lock").is_file():
-                        helm_python.dependency_build(copy)
-                    else:
-                        helm_python.dependency_update(copy)
-                _fix_mtimes(copy_root)
+                    if not (copy / "Chart.lock").is_file():
+                        raise InvalidInputError(
+                            f"{chart}: dependencies are declared but neither vendored in charts/ nor locked; "
+                            "commit a Chart.lock (helm dependency update) so packaging is reproducible"
+                        )
+                    helm_python.dependency_build(copy)
+                    _fix_mtimes(copy_root)
                 archive = Path(helm_python.package(copy, destination=out / chart.name))
                 _check_archive(archive)
                 archives[chart] = archive
