@@ -17,7 +17,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--out", type=Path, default=REPO_ROOT / "dist", help="Directory for the .tgz archives.")
+    parser.add_argument(
+        "--out", type=Path, default=REPO_ROOT / "dist", help="Directory for the .tgz archives."
+    )
     parser.add_argument("--charts-dir", type=Path, default=REPO_ROOT / "charts", help="Where the charts are.")
     args = parser.parse_args(argv)
 

@@ -79,21 +79,22 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
 
 
 @lru_cache(maxsize=4)
-def _chart_contract(chart: Path) -> tuple[str, str]:
-    return (chart / "values.yaml").read_text(encoding="utf-8"), (chart / "values.schema.json").read_text(
-        encoding="utf-8"
-    )
+def _chart_contract(chart: Path) -> tuple[dict[str, Any], Any]:
+    """The chart's defaults and a compiled validator for its values.schema.json, read once per chart."""
+    from jsonschema import Draft7Validator
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    defaults = yaml.load((chart / "values.yaml").read_text(encoding="utf-8"), Loader=loader) or {}
+    schema = json.loads((chart / "values.schema.json").read_text(encoding="utf-8"))
+    return defaults, Draft7Validator(schema)
 
 
 def values_schema_problems(values: dict[str, Any], chart: Path) -> list[str]:
     """Violations of the chart's values.schema.json by the chart defaults overlaid with `values`."""
-    from jsonschema import Draft7Validator
-
-    defaults_text, schema_text = _chart_contract(chart)
-    merged = deep_merge(yaml.safe_load(defaults_text) or {}, values)
-    validator = Draft7Validator(json.loads(schema_text))
+    defaults, validator = _chart_contract(chart.resolve())
+    merged = deep_merge(defaults, values)
     problems = []
-    for error in sorted(validator.iter_errors(merged), key=lambda e: list(e.absolute_path)):
+    for error in sorted(validator.iter_errors(merged), key=lambda e: list(map(str, e.absolute_path))):
         location = "/".join(str(p) for p in error.absolute_path)
         problems.append(f"values /{location}: {error.message}")
     return problems

@@ -174,6 +174,12 @@ Included once, from the workload templates.
 {{- if and .Values.httpRoute.enabled (not .Values.httpRoute.parentRefs) }}
 {{- fail "ERROR: httpRoute.enabled is true but httpRoute.parentRefs is empty: name the Gateway to attach to, e.g. parentRefs: [{name: my-gateway, namespace: gateway-system}]." }}
 {{- end }}
+{{- if and .Values.cache.readOnly (not .Values.cache.enabled) }}
+{{- fail "ERROR: cache.readOnly needs cache.enabled: a read-only emptyDir holds no model. Set cache.enabled=true with cache.existingClaim=<the filled claim>, or cache.readOnly=false." }}
+{{- end }}
+{{- if and .Values.cache.readOnly .Values.cache.download.enabled (not .Values.cache.offline) }}
+{{- fail "ERROR: cache.readOnly and cache.download.enabled: the download init container cannot write to a read-only cache. Set cache.download.enabled=false (the cache is filled elsewhere, e.g. by the rocm-vllm-cache chart) or cache.readOnly=false." }}
+{{- end }}
 {{- if and .Values.metrics.serviceMonitor.enabled (not .Values.service.enabled) }}
 {{- fail "ERROR: metrics.serviceMonitor.enabled needs service.enabled (it scrapes through the Service); use metrics.podMonitor instead if you run without a Service." }}
 {{- end }}

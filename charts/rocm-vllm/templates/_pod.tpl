@@ -147,6 +147,9 @@ spec:
           mountPath: /dev/shm
         - name: model-cache
           mountPath: {{ $.Values.cache.mountPath }}
+          {{- if $.Values.cache.readOnly }}
+          readOnly: true
+          {{- end }}
         {{- with $.Values.extraVolumeMounts }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
@@ -160,6 +163,9 @@ spec:
       {{- if $.Values.cache.enabled }}
       persistentVolumeClaim:
         claimName: {{ include "rocm-vllm.cacheClaimName" $ }}
+        {{- if $.Values.cache.readOnly }}
+        readOnly: true
+        {{- end }}
       {{- else }}
       emptyDir: {}
       {{- end }}
@@ -208,6 +214,11 @@ cache mount, the token from a Secret (never a plain value), offline mode.
 {{- if .Values.cache.offline }}
 - name: HF_HUB_OFFLINE
   value: "1"
+{{- end }}
+{{- if .Values.cache.readOnly }}
+{{- /* transformers writes trust-remote-code modules under HF_HOME/modules by default; the cache is read-only. */}}
+- name: HF_MODULES_CACHE
+  value: "/tmp/hf_modules"
 {{- end }}
 {{- with .Values.model.hfTokenSecret.name }}
 - name: HF_TOKEN

@@ -35,7 +35,9 @@ from rocm_vllm.commands.common import catalog_option, check_context, reports_err
 )
 @catalog_option
 @reports_errors
-def index(out: Path, check: bool, recipes_dir: Path, charts_dir: Path, catalog_dirs: tuple[Path, ...]) -> None:
+def index(
+    out: Path, check: bool, recipes_dir: Path, charts_dir: Path, catalog_dirs: tuple[Path, ...]
+) -> None:
     """Index every chart (with its packaged archive's digest) and every recipe; invalid recipes write nothing."""
     from rocm_vllm.errors import ExitCode
     from rocm_vllm.findings import render_text
