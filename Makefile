@@ -7,7 +7,7 @@ K8S_VERSION ?= 1.33
 RECIPES ?= recipes
 VALUES ?= values
 
-.PHONY: help install generate validate test lint typecheck unit check-drift golden bench package crds e2e clean
+.PHONY: index help install generate validate test lint typecheck unit check-drift golden bench package crds e2e clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -41,6 +41,7 @@ test: lint typecheck unit ## The whole test suite: lint, types, tests (drift che
 
 check-drift: $(STAMP) ## Fail when values/ or Chart-index.yaml differ from what recipes/ and charts/ give
 	$(BIN)/rocm-vllm generate $(RECIPES) --out $(VALUES) --check
+	$(BIN)/rocm-vllm index --check
 
 golden: $(STAMP) ## Rewrite the reviewed golden renders under tests/golden/
 	$(BIN)/python scripts/update_golden.py
@@ -59,3 +60,6 @@ e2e: $(STAMP) ## End-to-end tests on a kind cluster (needs docker, kind, kubectl
 
 clean: ## Remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dist .cache
+
+index: $(STAMP) ## Rewrite Chart-index.yaml (charts and the recipe catalog)
+	$(BIN)/rocm-vllm index

@@ -115,10 +115,9 @@ def test_drift_target_is_the_object_the_chart_scales(
     rendered = render_objects(values)
     api_version = f"{target['group']}/{target['version']}"
     assert any(o["kind"] == target["kind"] and o["apiVersion"] == api_version for o in rendered)
-    hpa = [o for o in rendered if o["kind"] == "HorizontalPodAutoscaler"]
-    if hpa:
-        ref = hpa[0]["spec"]["scaleTargetRef"]
-        assert ref["kind"] == target["kind"] and ref["apiVersion"] == api_version
+    [hpa] = [o for o in rendered if o["kind"] == "HorizontalPodAutoscaler"]
+    ref = hpa["spec"]["scaleTargetRef"]
+    assert ref["kind"] == target["kind"] and ref["apiVersion"] == api_version
 
 
 def test_oci_repository_uses_chart_ref(recipes: list[Recipe]) -> None:
@@ -182,6 +181,28 @@ def test_values_are_the_recipes_values_copied(recipes: list[Recipe]) -> None:
 def test_bad_sources_are_usage_errors(recipes: list[Recipe], source: ChartSource, message: str) -> None:
     with pytest.raises(UsageError, match=message):
         _release(recipes[0], source)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"interval": "10 minutes"}, "interval '10 minutes'"),
+        ({"timeout": "1d"}, "timeout '1d'"),
+    ],
+)
+def test_bad_durations_are_usage_errors(
+    recipes: list[Recipe], overrides: dict[str, str], message: str
+) -> None:
+    with pytest.raises(UsageError, match=message):
+        _release(recipes[0], SOURCES["OCIRepository"], **overrides)
+
+
+@pytest.mark.parametrize("name", ["x" * 54, "Upper", "-leading", "under_score"])
+def test_bad_release_names_are_usage_errors(recipes: list[Recipe], name: str) -> None:
+    with pytest.raises(UsageError, match="release name"):
+        helmrelease_for(
+            name, {}, namespace="n", source=SOURCES["OCIRepository"], autoscaled=False, multi_node=False
+        )
 
 
 def test_document_is_stamped_deterministic_and_round_trips(recipes: list[Recipe]) -> None:

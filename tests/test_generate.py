@@ -113,3 +113,15 @@ def test_generate_manifests_through_the_chart(workdir: Path) -> None:
     assert main(["generate", "recipes", "--out", "values", "--manifests", "manifests", "--check"]) == 1
     assert main(["generate", "recipes", "--out", "values", "--manifests", "manifests"]) == 0
     assert not (workdir / "manifests" / "full-node-tp8.yaml").exists()
+
+
+def test_generate_helmreleases(workdir: Path) -> None:
+    args = ["generate", "recipes", "--out", "values", "--helmreleases", "flux", "--namespace", "llm"]
+    assert main(args) == 0
+    text = (workdir / "flux" / "multinode-mp-pp2.yaml").read_text()
+    assert text.splitlines()[0] == f"{STAMP_PREFIX} recipes/multinode-mp-pp2.yaml --helmreleases flux"
+    release = yaml.safe_load(text)
+    assert release["kind"] == "HelmRelease" and release["metadata"]["namespace"] == "llm"
+    values = yaml.safe_load((workdir / "values" / "multinode-mp-pp2.yaml").read_text())
+    assert release["spec"]["values"] == values
+    assert main([*args, "--check"]) == 0

@@ -27,6 +27,7 @@ DEFAULT_RELEASE_NAME = "model-cache"
 _MAX_RELEASE_NAME = 53
 _QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$")
 _DNS_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+_RELEASE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 @dataclass(frozen=True, order=True)
@@ -80,17 +81,20 @@ def cache_values_for(
     storage_class: str = "",
     existing_claim: str = "",
     pvc_name: str = "",
+    hf_token_secret: str = "",
     catalog: Catalog | None = None,
 ) -> dict[str, Any]:
     """Values for charts/rocm-vllm-cache filling one claim with every recipe's model and revision.
 
     `size` defaults to the catalog estimate (`estimate_cache_size`); with `existing_claim` no claim is
-    created, so size, storage class and name do not apply.
+    created, so size, storage class and name do not apply. `hf_token_secret` names a Secret whose HF_TOKEN key
+    holds a Hugging Face token (gated models).
     """
     if not recipes:
         raise UsageError("no recipes: name at least one recipe whose model the cache should hold")
     _check_name(existing_claim, "--existing-claim")
     _check_name(pvc_name, "--pvc-name")
+    _check_name(hf_token_secret, "--hf-token-secret")
     if size is not None and not _QUANTITY.match(size):
         raise UsageError(f"--size {size!r} is not a Kubernetes quantity (e.g. 500Gi or 1Ti)")
     models = cached_models(recipes)
@@ -98,7 +102,11 @@ def cache_values_for(
     if existing_claim:
         conflicting = [
             option
-            for option, value in (("--size", size), ("--storage-class", storage_class), ("--pvc-name", pvc_name))
+            for option, value in (
+                ("--size", size),
+                ("--storage-class", storage_class),
+                ("--pvc-name", pvc_name),
+            )
             if value
         ]
         if conflicting:
@@ -112,7 +120,10 @@ def cache_values_for(
             pvc["name"] = pvc_name
         if storage_class:
             pvc["storageClassName"] = storage_class
-    return {"models": [{"id": m.id, "revision": m.revision} for m in models], "pvc": pvc}
+    values: dict[str, Any] = {"models": [{"id": m.id, "revision": m.revision} for m in models], "pvc": pvc}
+    if hf_token_secret:
+        values["download"] = {"hfTokenSecret": {"name": hf_token_secret}}
+    return values
 
 
 def main_chart_values_for_cache(pvc_name: str) -> dict[str, Any]:
@@ -141,6 +152,29 @@ def default_release_name(recipes: Sequence[Recipe]) -> str:
     return (slug[: _MAX_RELEASE_NAME - len(suffix)].rstrip("-") + suffix) if slug else DEFAULT_RELEASE_NAME
 
 
+def check_release_name(name: str) -> None:
+    """Helm's rule for release names: a DNS label of at most 53 characters."""
+    if len(name) > _MAX_RELEASE_NAME or not _RELEASE_NAME.match(name):
+        raise UsageError(
+            f"release name {name!r}: use at most {_MAX_RELEASE_NAME} lower-case letters, digits and '-', "
+            "starting and ending with a letter or digit"
+        )
+
+
+def helm_set_expression(values: dict[str, Any], prefix: str = "") -> str:
+    """Nested values as one `--set` argument: `{"cache": {"enabled": True}}` -> `cache.enabled=true`."""
+    parts: list[str] = []
+    for key, value in values.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict):
+            parts.append(helm_set_expression(value, path))
+        elif isinstance(value, bool):
+            parts.append(f"{path}={str(value).lower()}")
+        else:
+            parts.append(f"{path}={value}")
+    return ",".join(parts)
+
+
 def claim_name(values: dict[str, Any], release_name: str) -> str:
     """The claim the cache chart fills for these values (mirrors rocm-vllm-cache.claimName)."""
     pvc = values.get("pvc", {})
@@ -148,6 +182,8 @@ def claim_name(values: dict[str, Any], release_name: str) -> str:
         return str(pvc["existingClaim"])
     if pvc.get("name"):
         return str(pvc["name"])
+    if values.get("fullnameOverride"):
+        return str(values["fullnameOverride"])[:63].rstrip("-")
     fullname = release_name if CACHE_CHART in release_name else f"{release_name}-{CACHE_CHART}"
     return fullname[:63].rstrip("-")
 
@@ -162,9 +198,10 @@ def render_cache_chart(
     """Render charts/rocm-vllm-cache through Helm's engine and validate every object strictly for
     `kube_version`; return ``{template path: YAML}``. Invalid objects raise InvalidInputError."""
     from rocm_vllm import helm
-    from rocm_vllm.kube_schema import validate_objects
+    from rocm_vllm.kube_schema import schema_version_for, validate_objects
     from rocm_vllm.paths import chart_dir
 
+    schema_version_for(kube_version)  # a malformed or unsupported version is a usage error, before rendering
     templates = helm.render_chart(
         chart_dir(CACHE_CHART),
         values,

@@ -154,26 +154,18 @@ def catalog_command(output_format: str, catalog_dirs: tuple[Path, ...]) -> None:
 
 def _register_commands() -> None:
     """Commands beyond validate/generate live in rocm_vllm.commands; their modules import only click."""
+    from rocm_vllm.commands.cache import cache
+    from rocm_vllm.commands.helmrelease import helmrelease
+    from rocm_vllm.commands.index import index
     from rocm_vllm.commands.plan import plan
     from rocm_vllm.commands.render import render
     from rocm_vllm.commands.select import select
 
-    for command in (render, plan, select):
+    for command in (render, helmrelease, index, select, plan, cache):
         cli.add_command(command)
 
 
 _register_commands()
-
-
-def _register_flux_and_index() -> None:
-    from rocm_vllm.commands.helmrelease import helmrelease
-    from rocm_vllm.commands.index import index
-
-    cli.add_command(helmrelease)
-    cli.add_command(index)
-
-
-_register_flux_and_index()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

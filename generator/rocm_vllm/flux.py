@@ -9,6 +9,7 @@ helm.toolkit.fluxcd.io/v2 has had since it went GA are used, so older Flux insta
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,11 @@ DEFAULT_TIMEOUT = "60m"
 # Retries re-run an install or upgrade that failed (an image pull, a node lost mid-load); each costs a
 # full model load, so a few, not unlimited.
 REMEDIATION_RETRIES = 3
+
+# Flux's duration format (the CRD's pattern) and Helm's limit on release names.
+_DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$")
+_RELEASE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+MAX_RELEASE_NAME = 53
 
 # The object whose /spec/replicas an autoscaler owns: the chart makes a LeaderWorkerSet for multi-node
 # recipes and a Deployment otherwise.  Drift rules match on group, version and kind.
@@ -105,6 +111,14 @@ def helmrelease_for(
     timeout: str = DEFAULT_TIMEOUT,
 ) -> dict[str, Any]:
     """The HelmRelease object installing charts/rocm-vllm as `release_name` with `values` inline."""
+    if len(release_name) > MAX_RELEASE_NAME or not _RELEASE_NAME.match(release_name):
+        raise UsageError(
+            f"release name {release_name!r}: Helm needs at most {MAX_RELEASE_NAME} lowercase letters, digits "
+            "and '-', starting and ending with a letter or digit"
+        )
+    for option, duration in (("interval", interval), ("timeout", timeout)):
+        if not _DURATION.match(duration):
+            raise UsageError(f"{option} {duration!r}: expected a Flux duration such as 10m, 1h or 1h30m")
     metadata: dict[str, Any] = {
         "name": release_name,
         "namespace": namespace,

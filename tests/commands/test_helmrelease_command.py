@@ -124,6 +124,8 @@ def test_invalid_recipe_exits_1_and_writes_nothing(
         ["--source-kind", "Bucket"],
         ["--chart-version", "1.x"],  # OCIRepository: the version lives in the OCIRepository's ref
         ["--source-kind", "GitRepository", "--chart-version", "1.x"],
+        ["--interval", "often"],
+        ["--release-name", "Not_A_Release"],
     ],
 )
 def test_bad_sources_exit_2(extra: list[str], capsys: pytest.CaptureFixture[str]) -> None:

@@ -90,7 +90,7 @@ def check_parallelism(resolved: Resolved, context: CheckContext) -> list[Finding
                 ("parallelism", "tensor"),
                 CHECK,
                 f"tensor {r.tensor} does not divide the model's {model.num_attention_heads} attention heads; "
-                f"use one of {options}",
+                f"use one of {', '.join(map(str, options))}",
             )
         )
     kv = model.num_key_value_heads

@@ -1,0 +1,191 @@
+"""rocm_vllm.cache: the models a cache holds, the size estimate (checked by hand), values for both charts, and
+that those values render through the charts as promised."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rocm_vllm import helm
+from rocm_vllm.cache import (
+    CachedModel,
+    cache_values_for,
+    cached_models,
+    check_release_name,
+    claim_name,
+    default_release_name,
+    estimate_cache_size,
+    helm_set_expression,
+    main_chart_values_for_cache,
+    render_cache_chart,
+)
+from rocm_vllm.errors import InvalidInputError, UsageError
+from rocm_vllm.recipe import Recipe
+from rocm_vllm.yamlio import LoadedDocument
+
+CHARTS = Path(__file__).resolve().parents[1] / "charts"
+LLAMA_8B = ("meta-llama/Llama-3.1-8B-Instruct", "0e9e39f249a16976918f6564b8830bc894c89659")
+LLAMA_405B = ("meta-llama/Llama-3.1-405B-Instruct", "069992c75aed59df00ec06c17177e76c63296a26")
+GPT_OSS_20B = ("openai/gpt-oss-20b", "6cee5e81ee83917806bbde320786a8fb61efebee")
+
+
+def recipe(model: tuple[str, str], name: str = "r") -> Recipe:
+    return Recipe(
+        document=LoadedDocument(path=Path(f"{name}.yaml"), data={}),
+        name=name,
+        goal="throughput",
+        model_id=model[0],
+        revision=model[1],
+        gpu="MI300X",
+        gpus_per_node=1,
+        dtype="auto",
+        tensor=1,
+        max_model_len=4096,
+    )
+
+
+def test_models_are_deduplicated_and_sorted() -> None:
+    recipes = [
+        recipe(LLAMA_8B, "a"),
+        recipe(GPT_OSS_20B, "b"),
+        recipe(LLAMA_8B, "c"),
+        recipe((LLAMA_8B[0], "main")),
+    ]
+    assert cached_models(recipes) == [
+        CachedModel(*LLAMA_8B),
+        CachedModel(LLAMA_8B[0], "main"),
+        CachedModel(*GPT_OSS_20B),
+    ]
+
+
+def test_size_estimates_checked_by_hand() -> None:
+    # Llama 3.1 8B: 8,030,261,248 bf16 parameters x 2 bytes x 1.2 = 19.27e9 bytes = 17.95 GiB -> 18Gi.
+    assert math.ceil(8_030_261_248 * 2 * 1.2 / 2**30) == 18
+    assert estimate_cache_size([CachedModel(*LLAMA_8B)]) == "18Gi"
+    # Llama 3.1 405B: 405,853,388,800 x 2 x 1.2 = 974.0e9 bytes (974 GB) = 907.2 GiB -> 908Gi.
+    assert estimate_cache_size([CachedModel(*LLAMA_405B)]) == "908Gi"
+    # gpt-oss-20b is stored in MXFP4 (4.25 bits): 21e9 x 0.53125 x 1.2 = 13.39e9 bytes = 12.47 GiB -> 13Gi.
+    assert estimate_cache_size([CachedModel(*GPT_OSS_20B)]) == "13Gi"
+    # Several models add up before rounding: 17.95 + 12.47 = 30.42 GiB -> 31Gi.
+    assert estimate_cache_size([CachedModel(*LLAMA_8B), CachedModel(*GPT_OSS_20B)]) == "31Gi"
+
+
+def test_unknown_model_needs_an_explicit_size() -> None:
+    with pytest.raises(InvalidInputError, match="not in the model catalog; pass --size"):
+        cache_values_for([recipe(("someone/unknown", "main"))])
+    values = cache_values_for([recipe(("someone/unknown", "main"))], size="50Gi")
+    assert values["pvc"] == {"size": "50Gi"}
+
+
+def test_values_for_a_new_claim() -> None:
+    values = cache_values_for(
+        [recipe(LLAMA_405B), recipe(LLAMA_8B)],
+        storage_class="fast-rwx",
+        pvc_name="llama",
+        hf_token_secret="hf",
+    )
+    assert values == {
+        "models": [
+            {"id": LLAMA_405B[0], "revision": LLAMA_405B[1]},
+            {"id": LLAMA_8B[0], "revision": LLAMA_8B[1]},
+        ],
+        "pvc": {"size": "926Gi", "name": "llama", "storageClassName": "fast-rwx"},
+        "download": {"hfTokenSecret": {"name": "hf"}},
+    }
+
+
+def test_values_for_an_existing_claim() -> None:
+    values = cache_values_for([recipe(LLAMA_8B)], existing_claim="shared")
+    assert values["pvc"] == {"existingClaim": "shared"}
+    with pytest.raises(UsageError, match="--size, --storage-class configure a new claim"):
+        cache_values_for([recipe(LLAMA_8B)], existing_claim="shared", size="1Ti", storage_class="x")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"size": "lots"}, "not a Kubernetes quantity"),
+        ({"pvc_name": "Bad_Name"}, "--pvc-name"),
+        ({"existing_claim": "-x"}, "--existing-claim"),
+    ],
+)
+def test_bad_options_are_usage_errors(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        cache_values_for([recipe(LLAMA_8B)], **kwargs)
+    with pytest.raises(UsageError, match="no recipes"):
+        cache_values_for([])
+
+
+def test_main_chart_overrides() -> None:
+    assert main_chart_values_for_cache("stack-models") == {
+        "cache": {
+            "enabled": True,
+            "existingClaim": "stack-models",
+            "offline": True,
+            "readOnly": True,
+            "download": {"enabled": False},
+        }
+    }
+    assert helm_set_expression(main_chart_values_for_cache("m")) == (
+        "cache.enabled=true,cache.existingClaim=m,cache.offline=true,cache.readOnly=true,"
+        "cache.download.enabled=false"
+    )
+    with pytest.raises(UsageError):
+        main_chart_values_for_cache("")
+
+
+def test_main_chart_serves_read_only_from_the_claim(crd_dir: Path) -> None:
+    from rocm_vllm.kube_schema import validate_objects
+
+    values = {"model": {"id": LLAMA_8B[0], "revision": LLAMA_8B[1]}, **main_chart_values_for_cache("llama")}
+    objects = helm.split_manifests(helm.render_chart(CHARTS / "rocm-vllm", values, kube_version="1.33.0"))
+    assert validate_objects(objects, "1.33.0", crd_dir) == []
+    (deployment,) = [o for o in objects if o["kind"] == "Deployment"]
+    volume = next(v for v in deployment["spec"]["template"]["spec"]["volumes"] if v["name"] == "model-cache")
+    assert volume["persistentVolumeClaim"] == {"claimName": "llama", "readOnly": True}
+
+
+@pytest.mark.parametrize(
+    ("values", "release"),
+    [
+        ({"pvc": {}}, "llama"),
+        ({"pvc": {}}, "my-rocm-vllm-cache"),
+        ({"pvc": {"name": "models"}}, "llama"),
+        ({"pvc": {"existingClaim": "shared"}}, "llama"),
+        ({"pvc": {}, "fullnameOverride": "short"}, "llama"),
+    ],
+)
+def test_claim_name_matches_the_chart(values: dict[str, Any], release: str) -> None:
+    full = {**cache_values_for([recipe(LLAMA_8B)], size="1Gi"), **values}
+    rendered = helm.split_manifests(helm.render_chart(CHARTS / "rocm-vllm-cache", full, release_name=release))
+    (job,) = [o for o in rendered if o["kind"] == "Job"]
+    volume = job["spec"]["template"]["spec"]["volumes"][0]
+    assert volume["persistentVolumeClaim"]["claimName"] == claim_name(full, release)
+
+
+def test_render_validates_the_objects() -> None:
+    values = cache_values_for([recipe(LLAMA_8B)])
+    templates = render_cache_chart(values, release_name="llama-cache", kube_version="1.29.0")
+    assert set(templates) == {
+        "rocm-vllm-cache/templates/job.yaml",
+        "rocm-vllm-cache/templates/pvc.yaml",
+        "rocm-vllm-cache/templates/serviceaccount.yaml",
+    }
+    assert 'storage: "18Gi"' in templates["rocm-vllm-cache/templates/pvc.yaml"]
+
+
+def test_release_names() -> None:
+    assert default_release_name([recipe(LLAMA_8B)]) == "llama-3-1-8b-instruct-cache"
+    assert (
+        default_release_name([recipe(LLAMA_8B), recipe((LLAMA_8B[0], "main"))])
+        == "llama-3-1-8b-instruct-cache"
+    )
+    assert default_release_name([recipe(LLAMA_8B), recipe(GPT_OSS_20B)]) == "model-cache"
+    assert len(default_release_name([recipe(("o/" + "x" * 80, "main"))])) <= 53
+    check_release_name("model-cache")
+    for bad in ("Model", "x" * 54, "a_b", "-a"):
+        with pytest.raises(UsageError):
+            check_release_name(bad)
