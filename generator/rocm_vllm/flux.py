@@ -20,7 +20,7 @@ from rocm_vllm.yamlio import dump_yaml
 API_VERSION = "helm.toolkit.fluxcd.io/v2"
 SOURCE_KINDS = ("OCIRepository", "HelmRepository", "GitRepository")
 # Annotation recording which command produced the object: the YAML comment stamp does not reach the cluster.
-GENERATED_BY_ANNOTATION = "rocm-vllm.amd.com/generated-by"
+GENERATED_BY_ANNOTATION = "rocm-vllm/generated-by"
 # Helm waits for every object to become ready; a 405B model takes tens of minutes to download and load
 # (the chart's startup probe alone allows 30), so Flux's default of 5m would fail every first install.
 DEFAULT_TIMEOUT = "60m"

@@ -39,7 +39,7 @@ def test_by_name_to_stdout(capsys: pytest.CaptureFixture[str], crd_dir: Path) ->
         "namespace": "llm",
         "labels": {"app.kubernetes.io/name": "rocm-vllm", "app.kubernetes.io/instance": SINGLE},
         "annotations": {
-            "rocm-vllm.amd.com/generated-by": f"rocm-vllm helmrelease recipes/{SINGLE}.yaml --namespace llm"
+            "rocm-vllm/generated-by": f"rocm-vllm helmrelease recipes/{SINGLE}.yaml --namespace llm"
         },
     }
     assert obj["spec"]["chartRef"] == {"kind": "OCIRepository", "name": "rocm-vllm"}
