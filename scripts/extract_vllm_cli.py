@@ -933,6 +933,48 @@ def render_env(names: set[str], head: list[str]) -> str:
     return "\n".join([*head, *sorted(names)]) + "\n"
 
 
+# Typed settings the generator maps onto chart values: (key in the choices file, module, Literal alias).
+CHOICE_ALIASES = (
+    ("dtype", "vllm.config.model", "ModelDType"),
+    ("kvCacheDtype", "vllm.config.cache", "CacheDType"),
+    ("quantization", "vllm.model_executor.layers.quantization", "QuantizationMethods"),
+)
+
+
+def literal_choices(src: WheelSources, module: str, alias: str) -> list[str]:
+    """The strings of a module-level `Alias = Literal["a", "b", ...]`: the values vLLM's parser accepts."""
+    tree = src.require_tree(module)
+    for node in tree.body:
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, ast.AnnAssign)
+            else []
+        )
+        if not any(isinstance(t, ast.Name) and t.id == alias for t in targets):
+            continue
+        value = node.value
+        if isinstance(value, ast.Subscript) and _decorator_name(value.value) == "Literal":
+            items = value.slice.elts if isinstance(value.slice, ast.Tuple) else [value.slice]
+            strings = [
+                item.value for item in items if isinstance(item, ast.Constant) and isinstance(item.value, str)
+            ]
+            if strings:
+                return sorted(set(strings))
+    raise ExtractionError(f"{module}.{alias} is not a Literal of strings in this wheel")
+
+
+def render_choices(src: WheelSources, head: list[str]) -> str:
+    """YAML: each typed setting's accepted values, sorted, one flow list per key."""
+    lines = [*head]
+    for key, module, alias in CHOICE_ALIASES:
+        lines.append(f"#   {key} <- {module} {alias}")
+    for key, module, alias in CHOICE_ALIASES:
+        lines.append(f"{key}: [{', '.join(literal_choices(src, module, alias))}]")
+    return "\n".join(lines) + "\n"
+
+
 def build_outputs(wheel: Path) -> dict[str, str]:
     """File name -> content for both lists extracted from `wheel`."""
     src = WheelSources.from_wheel(wheel)
@@ -943,7 +985,14 @@ def build_outputs(wheel: Path) -> dict[str, str]:
     env = render_env(
         env_var_names(src), header(src.version, wheel.name, sha, "Env var names the vllm package reads")
     )
-    return {f"vllm-{src.version}-flags.txt": flags, f"vllm-{src.version}-env.txt": env}
+    choices = render_choices(
+        src, header(src.version, wheel.name, sha, "Values vLLM accepts for typed settings")
+    )
+    return {
+        f"vllm-{src.version}-flags.txt": flags,
+        f"vllm-{src.version}-env.txt": env,
+        f"vllm-{src.version}-choices.yaml": choices,
+    }
 
 
 def download_wheel(version: str, dest: Path) -> Path:

@@ -11,6 +11,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "extract_vllm_cli.py"
@@ -163,7 +164,11 @@ class ParallelConfig:
 """
 
 CACHE = """
+from typing import Literal
+
 from vllm.config.utils import config
+
+CacheDType = Literal["auto", "fp8", "bfloat16"]
 
 
 @config
@@ -228,6 +233,10 @@ FILES = {
     "vllm/config/parallel.py": PARALLEL,
     "vllm/config/cache.py": CACHE,
     "vllm/envs.py": ENVS,
+    "vllm/config/model.py": 'from typing import Literal\nModelDType = Literal["auto", "half", "bfloat16"]\n',
+    "vllm/model_executor/layers/quantization/__init__.py": (
+        'from typing import Literal\nQuantizationMethods = Literal[\n    "fp8",\n    # a comment\n    "awq",\n]\n'
+    ),
     "vllm/other.py": OTHER,
 }
 
@@ -373,3 +382,22 @@ def test_committed_lists_are_sorted_and_unique() -> None:
         assert lines == sorted(set(lines)), name
     arities = {line.split("\t")[1] for line in body_lines(DATA / "vllm-0.23.0-flags.txt")}
     assert arities <= {"value", "switch", "optional"}
+
+
+def test_choices_come_from_the_literal_aliases(tmp_path: Path) -> None:
+    wheel = make_wheel(tmp_path)
+    out = tmp_path / "out"
+    assert evc.main([str(wheel), "--out-dir", str(out)]) == 0
+    choices = yaml.safe_load((out / "vllm-9.9.9-choices.yaml").read_text(encoding="utf-8"))
+    assert choices == {
+        "dtype": ["auto", "bfloat16", "half"],
+        "kvCacheDtype": ["auto", "bfloat16", "fp8"],
+        "quantization": ["awq", "fp8"],
+    }
+
+
+def test_missing_literal_alias_is_an_extraction_error(tmp_path: Path) -> None:
+    files = {**FILES, "vllm/config/model.py": "ModelDType = str\n"}
+    src = evc.WheelSources.from_wheel(make_wheel(tmp_path, files))
+    with pytest.raises(evc.ExtractionError, match="ModelDType is not a Literal"):
+        evc.literal_choices(src, "vllm.config.model", "ModelDType")

@@ -124,7 +124,7 @@ Match a model by its list of ids: product-name labels vary by form factor (OAM, 
 */}}
 {{- define "rocm-vllm.gpuDeviceIds" -}}
 {{- dict
-  "MI210" (list "740f")
+  "MI210" (list "740f" "7410")
   "MI250X" (list "7408" "740c")
   "MI300X" (list "74a1" "74a9" "74b5" "74bd")
   "MI325X" (list "74a5" "74b9")
