@@ -6,6 +6,7 @@ import pytest
 
 from rocm_vllm.capacity import (
     RUNTIME_RESERVE_BYTES,
+    MemoryPlan,
     expert_weight_share,
     kv_bytes_per_element,
     kv_bytes_per_token,
@@ -57,6 +58,23 @@ MI300X = GpuSpec(
 BF16 = Checkpoint(hf_id="x/bf16", weight_dtype="bfloat16")
 
 
+def _plan_70b(**overrides: object) -> MemoryPlan:
+    """Llama 3.1 70B in BF16 on MI300X at TP 8, 0.9 utilization, 8192 tokens, unless overridden."""
+    settings: dict[str, object] = {
+        "tensor": 8,
+        "pipeline": 1,
+        "data": 1,
+        "expert": False,
+        "dtype": "bfloat16",
+        "quantization": None,
+        "kv_cache_dtype": "auto",
+        "gpu_memory_utilization": 0.9,
+        "max_model_len": 8192,
+    }
+    settings.update(overrides)
+    return plan_memory(LLAMA_70B, BF16, MI300X, **settings)  # type: ignore[arg-type]
+
+
 def test_llama_70b_bf16_kv_bytes_per_token() -> None:
     assert kv_bytes_per_token(LLAMA_70B, 2) == 327_680  # 2 x 80 x 8 x 128 x 2
 
@@ -103,20 +121,7 @@ def test_expert_parallel_spreads_experts_over_data_ranks() -> None:
 
 
 def test_llama_70b_plan_on_mi300x_by_hand() -> None:
-    plan = plan_memory(
-        LLAMA_70B,
-        BF16,
-        MI300X,
-        tensor=8,
-        pipeline=1,
-        data=1,
-        expert=False,
-        dtype="bfloat16",
-        quantization=None,
-        kv_cache_dtype="auto",
-        gpu_memory_utilization=0.9,
-        max_model_len=8192,
-    )
+    plan = _plan_70b()
     weights = 70.6e9 * 2 / 8
     budget = 192e9 * 0.9
     assert plan.weight_bytes_per_gpu == pytest.approx(weights)
@@ -130,33 +135,7 @@ def test_llama_70b_plan_on_mi300x_by_hand() -> None:
 
 def test_weights_that_do_not_fit() -> None:
     # 141.2 GB of bf16 weights on one GPU fit 0.9 x 192 GB, but not 0.7 x 192 GB = 134.4 GB.
-    fits = plan_memory(
-        LLAMA_70B,
-        BF16,
-        MI300X,
-        tensor=1,
-        pipeline=1,
-        data=1,
-        expert=False,
-        dtype="auto",
-        quantization=None,
-        kv_cache_dtype="auto",
-        gpu_memory_utilization=0.9,
-        max_model_len=8192,
-    )
+    fits = _plan_70b(tensor=1, dtype="auto")
     assert fits.weights_fit
-    plan = plan_memory(
-        LLAMA_70B,
-        BF16,
-        MI300X,
-        tensor=1,
-        pipeline=1,
-        data=1,
-        expert=False,
-        dtype="auto",
-        quantization=None,
-        kv_cache_dtype="auto",
-        gpu_memory_utilization=0.7,
-        max_model_len=8192,
-    )
+    plan = _plan_70b(tensor=1, dtype="auto", gpu_memory_utilization=0.7)
     assert not plan.weights_fit and plan.kv_tokens == 0

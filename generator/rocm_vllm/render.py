@@ -6,6 +6,7 @@ CRD schemas before anything is printed, so a manifest the generator hands out is
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,25 +75,20 @@ def render_values(chart: Path, values: dict[str, Any], options: RenderOptions) -
 
     values = deep_merge(values, overrides_from(options.value_files, options.set_expressions))
     api_versions = helm.CRD_API_VERSIONS if options.api_versions is None else options.api_versions
-    if options.helm_binary is not None:
-        templates = helm.render_chart_with_binary(
-            options.helm_binary,
-            chart,
-            values,
-            release_name=options.release_name,
-            namespace=options.namespace,
-            kube_version=options.kube_version,
-            api_versions=api_versions,
-        )
-    else:
-        templates = helm.render_chart(
-            chart,
-            values,
-            release_name=options.release_name,
-            namespace=options.namespace,
-            kube_version=options.kube_version,
-            api_versions=api_versions,
-        )
+    # Same call, same output shape: the embedded engine by default, an external helm when asked.
+    renderer = (
+        functools.partial(helm.render_chart_with_binary, options.helm_binary)
+        if options.helm_binary is not None
+        else helm.render_chart
+    )
+    templates = renderer(
+        chart,
+        values,
+        release_name=options.release_name,
+        namespace=options.namespace,
+        kube_version=options.kube_version,
+        api_versions=api_versions,
+    )
     release = RenderedRelease(templates=templates, objects=helm.split_manifests(templates))
     if options.validate:
         problems = validate_objects(release.objects, options.kube_version)
