@@ -53,7 +53,7 @@ package: $(STAMP) ## Package every chart reproducibly into dist/ through Helm's 
 	$(BIN)/python scripts/package_charts.py --out dist
 
 crds: $(STAMP) ## Download the pinned upstream CRDs (checksummed) for users without ../shared/crds
-	$(BIN)/python scripts/fetch_crds.py --out .cache/crds
+	$(BIN)/python scripts/fetch_crds.py --dest .cache/crds
 
 e2e: $(STAMP) ## End-to-end tests on a kind cluster (needs docker, kind, kubectl, helm)
 	bash ci/kind/run-e2e.sh $(K8S_VERSION)

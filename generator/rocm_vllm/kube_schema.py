@@ -34,9 +34,14 @@ _OBJECT_META_REF = "/api/_definitions.json#/$defs/io.k8s.apimachinery.pkg.apis.m
 
 
 def default_crd_dir() -> Path:
-    """``$ROCM_VLLM_CRD_DIR``, else ``<repo>/../shared/crds``."""
+    """``$ROCM_VLLM_CRD_DIR``, else ``<repo>/../shared/crds``, else ``<repo>/.cache/crds`` (what `make crds`
+    downloads, checksummed, for checkouts without the shared directory)."""
     env = os.environ.get(CRD_DIR_ENV)
-    return Path(env) if env else _REPO_ROOT.parent / "shared" / "crds"
+    if env:
+        return Path(env)
+    shared = _REPO_ROOT.parent / "shared" / "crds"
+    fetched = _REPO_ROOT / ".cache" / "crds"
+    return fetched if not shared.is_dir() and fetched.is_dir() else shared
 
 
 def _parse_version(version: str) -> tuple[int, int]:
@@ -226,7 +231,7 @@ def validate_objects(
         if crd_validator is None:
             problems.append(
                 f"{label}: (root): no schema for {api_version} {kind}: not a built-in API of Kubernetes "
-                f"{version[0]}.{version[1]} and no CRD for it in {crds}"
+                f"{version[0]}.{version[1]} and no CRD for it in {crds} (set {CRD_DIR_ENV}, or run `make crds`)"
             )
             continue
         instance = _drop_nulls(dict(obj))
