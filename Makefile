@@ -24,8 +24,9 @@ install: $(STAMP) ## Create .venv with the package and its test tools
 validate: $(STAMP) ## Check every recipe in recipes/
 	$(BIN)/rocm-vllm validate $(RECIPES)
 
-generate: $(STAMP) ## Validate the catalog and write values/ from recipes/ (the main job)
+generate: $(STAMP) ## Validate the catalog and write values/ from recipes/ (the main job), and the stacks' values
 	$(BIN)/rocm-vllm generate $(RECIPES) --out $(VALUES)
+	$(BIN)/rocm-vllm stack generate --out $(VALUES)/stacks --helmreleases helmreleases/stacks
 
 lint: $(STAMP) ## Ruff
 	$(BIN)/ruff check generator tests scripts
@@ -41,12 +42,14 @@ test: lint typecheck unit ## The whole test suite: lint, types, tests (drift che
 
 check-drift: $(STAMP) ## Fail when values/ or Chart-index.yaml differ from what recipes/ and charts/ give
 	$(BIN)/rocm-vllm generate $(RECIPES) --out $(VALUES) --check
+	$(BIN)/rocm-vllm stack generate --out $(VALUES)/stacks --helmreleases helmreleases/stacks --check
+	$(BIN)/python scripts/sync_stack_schema.py --check
 	$(BIN)/rocm-vllm index --check
 
 golden: $(STAMP) ## Rewrite the reviewed golden renders under tests/golden/
 	$(BIN)/python scripts/update_golden.py
 
-bench: $(STAMP) ## Benchmarks: CLI start-up, validate+generate vs bare Helm render, scaling to 1,000 recipes
+bench: $(STAMP) ## Benchmarks: CLI start-up, validate+generate vs bare Helm render, stacks vs single releases, 1,000 recipes
 	$(BIN)/python scripts/bench.py
 
 package: $(STAMP) ## Package every chart reproducibly into dist/ through Helm's engine

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Benchmarks for the generator (`make bench`): CLI start-up, catalog validate+generate against a bare Helm
-render of the same values, and how the cost grows with 100 and 1,000 synthetic recipes.
+render of the same values, how the cost grows with 100 and 1,000 synthetic recipes, and a stack of N models
+(charts/rocm-vllm-stack, one render) against N single-model releases of charts/rocm-vllm (N renders).
 
 Figures are medians of repeated runs on this machine; ratios are what to compare across machines.
 """
@@ -97,6 +98,42 @@ def bench_scaling(counts: list[int]) -> list[tuple[int, float]]:
     return rows
 
 
+def bench_stack(repeat: int, count: int) -> tuple[float, float]:
+    """Seconds per model: one render of a stack of `count` models (the catalog's values, cycled) vs `count` renders
+    of charts/rocm-vllm with the same values and names. Both through Helm's engine, charts loaded beforehand."""
+    import yaml
+
+    from rocm_vllm import helm
+    from rocm_vllm.generate import plan_generation
+    from rocm_vllm.validate import default_context
+
+    with tempfile.TemporaryDirectory() as out:
+        result = plan_generation([REPO / "recipes"], Path(out), default_context())
+        catalog = [yaml.safe_load(text) for _, text in sorted(result.outputs.items())]
+    models = {}
+    for index in range(count):
+        values = dict(catalog[index % len(catalog)])
+        values["model"] = {**values["model"], "servedModelName": f"model-{index}"}
+        models[f"m{index}"] = values
+    stack_values = {"models": models, "cache": {"mode": "none"}}
+    singles = [
+        {**values, "fullnameOverride": f"bench-{key}", "nameOverride": key, "test": {"enabled": False}}
+        for key, values in models.items()
+    ]
+    stack_chart, single_chart = REPO / "charts" / "rocm-vllm-stack", REPO / "charts" / "rocm-vllm"
+
+    def render_stack() -> None:
+        helm.render_chart(stack_chart, stack_values, release_name="bench", api_versions=helm.CRD_API_VERSIONS)
+
+    def render_singles() -> None:
+        for values in singles:
+            helm.render_chart(single_chart, values, release_name="bench", api_versions=helm.CRD_API_VERSIONS)
+
+    render_stack()
+    render_singles()
+    return median_seconds(render_stack, repeat) / count, median_seconds(render_singles, repeat) / count
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=7)
@@ -112,6 +149,12 @@ def main(argv: list[str] | None = None) -> int:
         f"catalog ({count} recipes) validate+generate: {generate * 1000:.0f} ms; bare Helm render of the "
         f"same values: {render * 1000:.0f} ms; ratio {generate / render:.2f}"
     )
+    for models in (3, 25):
+        stack, singles = bench_stack(max(3, args.repeat // 2), models)
+        print(
+            f"stack of {models} models: {stack * 1000:.1f} ms per model in one render; {models} single-model "
+            f"releases: {singles * 1000:.1f} ms per model; ratio {stack / singles:.2f}"
+        )
     rows = bench_scaling([int(c) for c in args.counts.split(",")])
     base_count, base_time = rows[0]
     for count, seconds in rows:

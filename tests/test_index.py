@@ -56,7 +56,11 @@ def _minimal_chart(root: Path, name: str, version: str = "1.2.3", extra: str = "
 
 def test_committed_index_is_current(recipes: list[Recipe]) -> None:
     """Drift check: run `rocm-vllm index` (or `make generate`'s sibling) after changing charts/ or recipes/."""
-    expected = index_document(build_index(CHARTS, recipes, load_catalog()), index_stamp())
+    from rocm_vllm.stack import load_stack
+    from rocm_vllm.validate import default_context
+
+    stacks = [load_stack(p, default_context()) for p in sorted((REPO / "stacks").glob("*.yaml"))]
+    expected = index_document(build_index(CHARTS, recipes, load_catalog(), stacks), index_stamp())
     committed = (REPO / INDEX_FILE).read_text(encoding="utf-8")
     assert committed == expected, "Chart-index.yaml is stale: run `rocm-vllm index`"
 

@@ -18,7 +18,7 @@ from rocm_vllm.catalog import BYTES_PER_WEIGHT, Checkpoint, GpuSpec, ModelSpec
 # recipe that passes is not rejected at start-up by vLLM's own profiling run.
 RUNTIME_RESERVE_BYTES = 4 * 2**30
 
-FP8_QUANTIZATIONS = frozenset({"fp8", "fp8_per_tensor", "fp8_per_block", "fbgemm_fp8", "ptpc_fp8", "mxfp8"})
+FP8_QUANTIZATIONS = frozenset({"fp8", "fp8_per_tensor", "fp8_per_block", "fbgemm_fp8", "mxfp8"})
 MXFP4_QUANTIZATIONS = frozenset({"mxfp4", "gpt_oss_mxfp4"})
 
 

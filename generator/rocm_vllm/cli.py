@@ -160,8 +160,9 @@ def _register_commands() -> None:
     from rocm_vllm.commands.plan import plan
     from rocm_vllm.commands.render import render
     from rocm_vllm.commands.select import select
+    from rocm_vllm.commands.stack import stack
 
-    for command in (render, helmrelease, index, select, plan, cache):
+    for command in (render, helmrelease, index, select, plan, cache, stack):
         cli.add_command(command)
 
 

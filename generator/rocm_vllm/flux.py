@@ -41,6 +41,11 @@ _SCALED_TARGETS = {
 }
 
 
+def scaled_target(multi_node: bool) -> dict[str, str]:
+    """The group, version and kind of the workload an autoscaler scales (a drift-detection ignore target)."""
+    return dict(_SCALED_TARGETS[multi_node])
+
+
 @dataclass(frozen=True)
 class ChartSource:
     """The Flux source object that serves charts/rocm-vllm."""

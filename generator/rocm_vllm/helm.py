@@ -11,10 +11,12 @@ An external ``helm`` binary can be used instead (``render_chart_with_binary``); 
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -49,6 +51,9 @@ _FAIL_MESSAGE = re.compile(r"execution error at \([^)]*\):\s*(?P<message>.*)", r
 _SOURCE_LINE = re.compile(r"^# Source: (?P<path>.+)$")
 
 _chart_cache: dict[Path, Any] = {}
+_prepared_dirs: dict[
+    Path, Path
+] = {}  # chart dir -> the directory to load (a scratch copy with dependencies built)
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,46 @@ class LintFinding:
 _SEVERITIES = {0: "unknown", 1: "info", 2: "warning", 3: "error"}
 
 
+def _local_dependencies(chart_dir: Path) -> bool:
+    """True when Chart.yaml declares a `file://` dependency (a sibling chart in this repository)."""
+    chart_yaml = chart_dir / "Chart.yaml"
+    if not chart_yaml.is_file():
+        return False
+    data = yaml.load(chart_yaml.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or {}
+    return any(
+        str((dep or {}).get("repository", "")).startswith("file://") for dep in data.get("dependencies") or []
+    )
+
+
+def prepared_chart_dir(chart_dir: Path | str) -> Path:
+    """The chart directory to load: `chart_dir` itself, or, for a chart with `file://` dependencies (the stack chart),
+    a scratch copy of its charts/ directory with the dependencies freshly built from the sibling charts.
+
+    Building into a copy keeps the repository clean and never renders stale vendored archives; it happens once per
+    chart and process (users running helm directly run `helm dependency build charts/rocm-vllm-stack`).
+    """
+    import helm_python
+
+    key = Path(chart_dir).resolve()
+    prepared = _prepared_dirs.get(key)
+    if prepared is not None:
+        return prepared
+    if not _local_dependencies(key):
+        _prepared_dirs[key] = key
+        return key
+    scratch = tempfile.mkdtemp(prefix="rocm-vllm-deps-")
+    atexit.register(shutil.rmtree, scratch, True)
+    copy_root = Path(scratch) / key.parent.name
+    shutil.copytree(key.parent, copy_root, ignore=shutil.ignore_patterns("charts", ".git"), symlinks=False)
+    prepared = copy_root / key.name
+    try:
+        helm_python.dependency_build(prepared)
+    except helm_python.HelmError as err:
+        raise HelmEngineError(f"cannot build the dependencies of {chart_dir}: {_error_text(err)}") from err
+    _prepared_dirs[key] = prepared
+    return prepared
+
+
 def _load_chart(chart_dir: Path) -> Any:
     """Loaded charts are immutable in the SDK: keep one per resolved path."""
     import helm_python
@@ -74,7 +119,7 @@ def _load_chart(chart_dir: Path) -> Any:
     chart = _chart_cache.get(key)
     if chart is None:
         try:
-            chart = helm_python.Chart.load(key)
+            chart = helm_python.Chart.load(prepared_chart_dir(key))
         except helm_python.HelmError as err:
             raise UsageError(f"{chart_dir}: not a loadable Helm chart: {err}") from err
         _chart_cache[key] = chart
@@ -87,6 +132,7 @@ def clear_chart_cache() -> None:
         with contextlib.suppress(Exception):
             chart.close()
     _chart_cache.clear()
+    _prepared_dirs.clear()
 
 
 def render_chart(
@@ -269,7 +315,7 @@ def lint_chart(
     with _stderr_silenced():
         try:
             report = helm_python.lint(
-                os.fspath(chart_dir),
+                os.fspath(prepared_chart_dir(chart_dir)),
                 dict(values) if values is not None else None,
                 strict=strict,
                 kube_version=_v_prefixed(kube_version),
@@ -312,7 +358,7 @@ def render_chart_with_binary(
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(dict(values), handle)
         values_file = handle.name
-    cmd = [os.fspath(helm_binary), "template", release_name, os.fspath(chart_dir)]
+    cmd = [os.fspath(helm_binary), "template", release_name, os.fspath(prepared_chart_dir(chart_dir))]
     cmd += ["--namespace", namespace, "--values", values_file]
     if kube_version is not None:
         cmd += ["--kube-version", _v_prefixed(kube_version)]

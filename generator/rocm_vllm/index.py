@@ -9,7 +9,8 @@ empty user and group names, a gzip header with mtime 0, and Go's deterministic d
 therefore a function of the chart's file contents and the pinned Helm version alone, and the index
 carries exactly the archive's sha256 (`helm_python.digest`, the digest Helm repository indexes use).
 A chart with dependencies must commit its Chart.lock: Helm dates that member by the lock's `generated`
-field, and builds the vendored archives from the same time-normalized copy.  Each archive is checked
+field, and builds the vendored archives from the same time-normalized copy; the vendored charts are
+written in name order (`_package_in_dependency_order`).  Each archive is checked
 after packaging, so a Helm release that stamped the time of day would fail
 loudly instead of drifting silently.
 """
@@ -19,7 +20,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from typing import Any
 from rocm_vllm.catalog import Catalog
 from rocm_vllm.errors import HelmEngineError, InvalidInputError
 from rocm_vllm.recipe import Recipe
+from rocm_vllm.stack import StackResult
 from rocm_vllm.yamlio import dump_yaml
 
 INDEX_FILE = "Chart-index.yaml"
@@ -83,6 +85,36 @@ def _check_archive(archive: Path) -> None:
         raise HelmEngineError(f"{archive.name}: the gzip header carries a timestamp; not reproducible")
 
 
+# Helm's loader collects a chart's subcharts in a Go map, so `helm package` writes the vendored dependencies in a
+# random order (two orders for rocm-vllm-stack's two dependencies). Each dependency's members are deterministic, so
+# packaging again until they come in name order gives one archive; 64 tries leave a 2^-64 chance per dependency pair.
+_PACKAGE_ATTEMPTS = 64
+
+
+def _dependency_order(archive: Path) -> list[str]:
+    import tarfile
+
+    order: list[str] = []
+    with tarfile.open(archive, "r:gz") as tar:
+        for member in tar.getmembers():
+            parts = member.name.split("/")
+            if len(parts) > 3 and parts[1] == "charts" and (not order or order[-1] != parts[2]):
+                order.append(parts[2])
+    return order
+
+
+def _package_in_dependency_order(chart: Path, destination: Path) -> Path:
+    """`helm package` the chart, again until its vendored dependencies are written in name order."""
+    import helm_python
+
+    for _ in range(_PACKAGE_ATTEMPTS):
+        archive = Path(helm_python.package(chart, destination=destination))
+        order = _dependency_order(archive)
+        if order == sorted(order):
+            return archive
+    raise HelmEngineError(f"{chart.name}: helm package never wrote the dependencies in name order")
+
+
 @contextmanager
 def _packaged(charts_dir: Path) -> Iterator[dict[Path, Path]]:
     """Package every chart from a time-normalized scratch copy; yields {chart dir: archive} until exit.
@@ -110,7 +142,7 @@ def _packaged(charts_dir: Path) -> Iterator[dict[Path, Path]]:
                         )
                     helm_python.dependency_build(copy)
                     _fix_mtimes(copy_root)
-                archive = Path(helm_python.package(copy, destination=out / chart.name))
+                archive = _package_in_dependency_order(copy, out / chart.name)
                 _check_archive(archive)
                 archives[chart] = archive
         except helm_python.HelmError as error:
@@ -160,8 +192,30 @@ def recipe_precision(recipe: Recipe, catalog: Catalog) -> dict[str, str]:
     return precision
 
 
-def build_index(charts_dir: Path, recipes: list[Recipe], catalog: Catalog) -> dict[str, Any]:
-    """The index: charts (with archive digests) and recipes, each list sorted by name."""
+def stack_entry(stack: StackResult) -> dict[str, Any]:
+    """A stack in the index: its models (key, served name, recipe, GPUs per replica, starting replicas) and the
+    GPUs the whole stack holds at its starting replicas."""
+    return {
+        "name": stack.name,
+        "models": [
+            {
+                "key": model.key,
+                "servedModelName": model.served_name,
+                "recipe": model.recipe.name,
+                "gpu": model.recipe.gpu,
+                "gpus": model.recipe.gpus_per_replica,
+                "replicas": model.replicas[0],
+            }
+            for model in stack.models
+        ],
+        "totalGpus": stack.total_gpus(),
+    }
+
+
+def build_index(
+    charts_dir: Path, recipes: list[Recipe], catalog: Catalog, stacks: Sequence[StackResult] = ()
+) -> dict[str, Any]:
+    """The index: charts (with archive digests), recipes and stacks, each list sorted by name."""
     charts = []
     for chart, (archive, digest) in sorted(chart_digests(charts_dir).items()):
         meta = _chart_metadata(chart)
@@ -187,7 +241,13 @@ def build_index(charts_dir: Path, recipes: list[Recipe], catalog: Catalog) -> di
         }
         for recipe in sorted(recipes, key=lambda r: r.name)
     ]
-    return {"apiVersion": INDEX_API_VERSION, "kind": "ChartIndex", "charts": charts, "recipes": entries}
+    return {
+        "apiVersion": INDEX_API_VERSION,
+        "kind": "ChartIndex",
+        "charts": charts,
+        "recipes": entries,
+        "stacks": [stack_entry(stack) for stack in sorted(stacks, key=lambda s: s.name)],
+    }
 
 
 def index_stamp(out: str = INDEX_FILE, recipes_dir: str = "recipes", charts_dir: str = "charts") -> str:
@@ -195,7 +255,7 @@ def index_stamp(out: str = INDEX_FILE, recipes_dir: str = "recipes", charts_dir:
     command = f"rocm-vllm index --out {out} --recipes-dir {recipes_dir} --charts-dir {charts_dir}"
     return (
         f"Generated by: {command}\n"
-        "Do not edit: change charts/ or recipes/ and run the command again (make package builds the archives\n"
+        "Do not edit: change charts/, recipes/ or stacks/ and run the command again (make package builds the archives\n"
         "these digests name, byte for byte)."
     )
 

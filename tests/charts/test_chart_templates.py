@@ -245,7 +245,7 @@ def test_gpu_request_and_device_id_affinity(render_objects: Any) -> None:
 @pytest.mark.parametrize(
     ("model", "ids"),
     [
-        ("MI210", ["740f"]),
+        ("MI210", ["740f", "7410"]),
         ("MI250X", ["7408", "740c"]),
         ("MI300X", ["74a1", "74a9", "74b5", "74bd"]),
         ("MI350X", ["75a0", "75b0"]),

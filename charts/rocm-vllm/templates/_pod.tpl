@@ -74,8 +74,13 @@ spec:
     - {{- toYaml $constraint | nindent 6 }}
     {{- end }}
   {{- end }}
-  {{- if and $.Values.cache.download.enabled (not $.Values.cache.offline) }}
+  {{- $download := and $.Values.cache.download.enabled (not $.Values.cache.offline) }}
+  {{- if or $download $.Values.extraInitContainers }}
   initContainers:
+    {{- with $.Values.extraInitContainers }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+    {{- if $download }}
     - name: download-model
       image: {{ include "rocm-vllm.image" $ | quote }}
       imagePullPolicy: {{ $.Values.image.pullPolicy }}
@@ -111,6 +116,7 @@ spec:
       volumeMounts:
         - name: model-cache
           mountPath: {{ $.Values.cache.mountPath }}
+    {{- end }}
   {{- end }}
   containers:
     - name: vllm

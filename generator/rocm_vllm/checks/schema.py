@@ -79,19 +79,28 @@ def _message(error: Any, schema: dict[str, Any]) -> tuple[tuple[PathPart, ...], 
 
 
 def check_schema(document: LoadedDocument) -> list[Finding]:
+    return check_against_schema(document, recipe_schema(), _validator(), "recipe")
+
+
+def check_against_schema(
+    document: LoadedDocument, schema: dict[str, Any], validator: Any, kind: str
+) -> list[Finding]:
+    """Every violation of `schema` (a compiled `validator` of it) by `document`, as findings that say what to change.
+    `kind` names the document in messages ("recipe", "stack")."""
     if document.data is None:
         return [
-            finding_at(document, (), CHECK, "the file is empty; a recipe is a mapping of fields (see README)")
+            finding_at(
+                document, (), CHECK, f"the file is empty; a {kind} is a mapping of fields (see README)"
+            )
         ]
     if not isinstance(document.data, dict):
         return [
             finding_at(
-                document, (), CHECK, f"a recipe must be a mapping of fields, got {_describe(document.data)}"
+                document, (), CHECK, f"a {kind} must be a mapping of fields, got {_describe(document.data)}"
             )
         ]
-    schema = recipe_schema()
     findings = []
-    for error in _validator().iter_errors(document.data):
+    for error in validator.iter_errors(document.data):
         parts, message = _message(error, schema)
         findings.append(finding_at(document, parts, CHECK, message))
     return sorted(set(findings))

@@ -33,12 +33,25 @@ from rocm_vllm.commands.common import catalog_option, check_context, reports_err
     show_default=True,
     help="Every directory below it with a Chart.yaml is a chart.",
 )
+@click.option(
+    "--stacks-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("stacks"),
+    show_default=True,
+    help="The stacks (skipped when the directory does not exist).",
+)
 @catalog_option
 @reports_errors
 def index(
-    out: Path, check: bool, recipes_dir: Path, charts_dir: Path, catalog_dirs: tuple[Path, ...]
+    out: Path,
+    check: bool,
+    recipes_dir: Path,
+    charts_dir: Path,
+    stacks_dir: Path,
+    catalog_dirs: tuple[Path, ...],
 ) -> None:
-    """Index every chart (with its packaged archive's digest) and every recipe; invalid recipes write nothing."""
+    """Index every chart (with its packaged archive's digest), every recipe and every stack; anything invalid
+    writes nothing."""
     from rocm_vllm.errors import ExitCode
     from rocm_vllm.findings import render_text
     from rocm_vllm.index import build_index, index_document, index_stamp
@@ -52,9 +65,19 @@ def index(
         click.echo(render_text(result.findings, len(result.files)), nl=False, err=True)
         click.echo("error: invalid recipes; nothing was written", err=True)
         sys.exit(int(ExitCode.INVALID_INPUT))
+    from rocm_vllm.stack import load_stack
+    from rocm_vllm.yamlio import iter_yaml_files
+
+    stack_files = list(iter_yaml_files([stacks_dir])) if stacks_dir.is_dir() else []
+    stacks = [load_stack(path, context, recipes_dir=recipes_dir) for path in stack_files]
+    if not all(stack.ok for stack in stacks):
+        findings = sorted({f for stack in stacks for f in stack.findings})
+        click.echo(render_text(findings, len(stack_files)), nl=False, err=True)
+        click.echo("error: invalid stacks; nothing was written", err=True)
+        sys.exit(int(ExitCode.INVALID_INPUT))
     shown = display_path(out)
     stamp = index_stamp(shown, display_path(recipes_dir), display_path(charts_dir))
-    text = index_document(build_index(charts_dir, result.recipes, context.catalog), stamp)
+    text = index_document(build_index(charts_dir, result.recipes, context.catalog, stacks), stamp)
     current = out.read_text(encoding="utf-8") if out.is_file() else None
     if check:
         if current != text:

@@ -1,0 +1,309 @@
+{{/*
+rocm-vllm-stack.name: the chart name, or nameOverride (the router's app.kubernetes.io/name). At most 63 characters.
+*/}}
+{{- define "rocm-vllm-stack.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+rocm-vllm-stack.routerFullname: the router's object name: fullnameOverride, else <release>-router. Models are named
+<release>-<key>, so the model key "router" is refused (rocm-vllm-stack.validate).
+*/}}
+{{- define "rocm-vllm-stack.routerFullname" -}}
+{{- default (printf "%s-router" .Release.Name) .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+rocm-vllm-stack.chart: chart name and version, for the helm.sh/chart label.
+*/}}
+{{- define "rocm-vllm-stack.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+rocm-vllm-stack.routerSelectorLabels: the router pods' immutable selector labels (never the chart version). The
+component "router" keeps them apart from every model's (component "server") and cache's (component "model-cache").
+*/}}
+{{- define "rocm-vllm-stack.routerSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "rocm-vllm-stack.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: router
+{{- end }}
+
+{{/*
+rocm-vllm-stack.labels: the recommended labels of the router's objects, plus commonLabels.
+*/}}
+{{- define "rocm-vllm-stack.labels" -}}
+helm.sh/chart: {{ include "rocm-vllm-stack.chart" . }}
+{{ include "rocm-vllm-stack.routerSelectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: rocm-vllm
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
+rocm-vllm-stack.routerServiceAccountName: the ServiceAccount the router pods run as.
+*/}}
+{{- define "rocm-vllm-stack.routerServiceAccountName" -}}
+{{- if .Values.router.serviceAccount.create }}
+{{- default (include "rocm-vllm-stack.routerFullname" .) .Values.router.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.router.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+rocm-vllm-stack.merge: merges (dict "dst" map "src" map) into dst, in place, the way Helm coalesces a values file:
+maps merge key by key, anything else (lists included) replaces, and null deletes the key. (sprig's mergeOverwrite
+cannot be used: it never overwrites with false, 0, "" or an empty list.)
+*/}}
+{{- define "rocm-vllm-stack.merge" -}}
+{{- $dst := .dst }}
+{{- range $key, $value := .src }}
+{{- if kindIs "invalid" $value }}
+{{- $_ := unset $dst $key }}
+{{- else if and (kindIs "map" $value) (hasKey $dst $key) (kindIs "map" (get $dst $key)) }}
+{{- include "rocm-vllm-stack.merge" (dict "dst" (get $dst $key) "src" $value) }}
+{{- else }}
+{{- $_ := set $dst $key (deepCopy $value) }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+rocm-vllm-stack.modelKeys: the enabled models' keys, sorted, as JSON.
+*/}}
+{{- define "rocm-vllm-stack.modelKeys" -}}
+{{- $keys := list }}
+{{- range $key := keys .Values.models | sortAlpha }}
+{{- if ne (toString (dig "enabled" true (get $.Values.models $key))) "false" }}
+{{- $keys = append $keys $key }}
+{{- end }}
+{{- end }}
+{{- toJson $keys }}
+{{- end }}
+
+{{/*
+rocm-vllm-stack.cacheClaimName: the shared cache claim a model mounts, for (dict "root" $ "key" key "values" merged):
+perStack: cache.existingClaim or <release>-models; perModel: the model's cache.existingClaim or <release>-<key>-cache
+(charts/rocm-vllm's own claim name for that model).
+*/}}
+{{- define "rocm-vllm-stack.cacheClaimName" -}}
+{{- $root := .root }}
+{{- if eq $root.Values.cache.mode "perStack" }}
+{{- default (printf "%s-models" ($root.Release.Name | trunc 56 | trimSuffix "-")) $root.Values.cache.existingClaim }}
+{{- else }}
+{{- default (printf "%s-cache" (printf "%s-%s" $root.Release.Name .key | trunc 57 | trimSuffix "-")) .values.cache.existingClaim }}
+{{- end }}
+{{- end }}
+
+{{/*
+rocm-vllm-stack.cacheMarker: the completion marker charts/rocm-vllm-cache's download Job writes for a model, under the
+model's cache mount: <mountPath>/.rocm-vllm-cache/models--<org>--<name>/<revision>.complete.
+*/}}
+{{- define "rocm-vllm-stack.cacheMarker" -}}
+{{- printf "%s/.rocm-vllm-cache/models--%s/%s.complete" (.cache.mountPath | trimSuffix "/") (replace "/" "--" .model.id) (replace "/" "--" (toString .model.revision)) }}
+{{- end }}
+
+{{/*
+rocm-vllm-stack.modelContexts: for (dict "root" $ "out" dict), sets out.contexts to one {key, ctx} per enabled model,
+in key order. ctx is a root-like context for charts/rocm-vllm's named templates: .Values is the rocm-vllm chart's
+defaults (without enabled), then modelDefaults, then the model's own values, then what the stack owns: the names
+(<release>-<key>, app.kubernetes.io/name <key>), no per-model helm test, and, with a shared cache, the read-only
+cache claim with downloads off and an init container waiting for the download Job's marker.
+*/}}
+{{- define "rocm-vllm-stack.modelContexts" -}}
+{{- $root := .root }}
+{{- /* Every template of one render shares its values map: the contexts are built once and kept there. */}}
+{{- $memo := index $root.Values "_rocmVllmStackMemo" | default dict }}
+{{- if hasKey $memo "models" }}
+{{- $_ := set .out "contexts" $memo.models }}
+{{- else }}
+{{- $base := omit (index $root.Values "rocm-vllm") "enabled" }}
+{{- $shared := $root.Values.cache.mode | ne "none" }}
+{{- $contexts := list }}
+{{- range $key := include "rocm-vllm-stack.modelKeys" $root | fromJsonArray }}
+{{- $values := deepCopy $base }}
+{{- include "rocm-vllm-stack.merge" (dict "dst" $values "src" $root.Values.modelDefaults) }}
+{{- include "rocm-vllm-stack.merge" (dict "dst" $values "src" (omit (get $root.Values.models $key) "enabled")) }}
+{{- $labels := merge (deepCopy ($values.commonLabels | default dict)) ($root.Values.commonLabels | default dict) }}
+{{- $_ := set $values "commonLabels" $labels }}
+{{- $_ := set $values "fullnameOverride" (printf "%s-%s" $root.Release.Name $key) }}
+{{- $_ := set $values "nameOverride" $key }}
+{{- $_ := set $values.test "enabled" false }}
+{{- if $shared }}
+{{- $claim := include "rocm-vllm-stack.cacheClaimName" (dict "root" $root "key" $key "values" $values) }}
+{{- $_ := set $values.cache "enabled" true }}
+{{- $_ := set $values.cache "existingClaim" $claim }}
+{{- $_ := set $values.cache "readOnly" true }}
+{{- $_ := set $values.cache "offline" true }}
+{{- $_ := set $values.cache.download "enabled" false }}
+{{- if $root.Values.cache.waitForDownload }}
+{{- $image := printf "%s:%s" $values.image.repository $values.image.tag }}
+{{- with $root.Values.cache.waitImage.repository }}{{ $image = printf "%s:%s" . $root.Values.cache.waitImage.tag }}{{ end }}
+{{- $marker := include "rocm-vllm-stack.cacheMarker" (dict "cache" $values.cache "model" $values.model) }}
+{{- $wait := dict
+  "name" "wait-for-model-cache"
+  "image" $image
+  "imagePullPolicy" $values.image.pullPolicy
+  "command" (list "/bin/sh" "-c" "until [ -f \"${MARKER}\" ]; do echo \"waiting for ${MARKER} (written by the cache download Job)\"; sleep 10; done; echo \"model cache complete\"")
+  "env" (list (dict "name" "MARKER" "value" $marker))
+  "resources" (dict "requests" (dict "cpu" "10m" "memory" "16Mi") "limits" (dict "memory" "64Mi"))
+  "securityContext" (dict "privileged" false "allowPrivilegeEscalation" false "capabilities" (dict "drop" (list "ALL")))
+  "volumeMounts" (list (dict "name" "model-cache" "mountPath" $values.cache.mountPath "readOnly" true)) }}
+{{- $_ := set $values "extraInitContainers" (prepend ($values.extraInitContainers | default list) $wait) }}
+{{- end }}
+{{- end }}
+{{- $ctx := dict "Values" $values "Release" $root.Release "Chart" $root.Chart "Capabilities" $root.Capabilities "Template" $root.Template }}
+{{- $contexts = append $contexts (dict "key" $key "ctx" $ctx) }}
+{{- end }}
+{{- $_ := set $memo "models" $contexts }}
+{{- $_ := set $root.Values "_rocmVllmStackMemo" $memo }}
+{{- $_ := set .out "contexts" $contexts }}
+{{- end }}
+{{- end }}
+
+{{/*
+rocm-vllm-stack.renderModels: renders charts/rocm-vllm's named template .template (e.g. "rocm-vllm.service") once per
+enabled model, each object its own YAML document. Usage: include "rocm-vllm-stack.renderModels" (dict "root" $ "template" "rocm-vllm.service")
+*/}}
+{{- define "rocm-vllm-stack.renderModels" -}}
+{{- $out := dict }}
+{{- include "rocm-vllm-stack.modelContexts" (dict "root" .root "out" $out) }}
+{{- range $out.contexts }}
+{{- $doc := include $.template .ctx | trim }}
+{{- if $doc }}
+---
+{{ $doc }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+rocm-vllm-stack.cacheContexts: for (dict "root" $ "out" dict), sets out.contexts to the root-like contexts of the
+shared caches for charts/rocm-vllm-cache's named templates: none (cache.mode none), one for the whole stack
+(perStack: every model's id@revision, once) or one per model (perModel). Values: that chart's defaults (without
+enabled), then cache.values, then the models, the claim and the names, which the stack owns.
+*/}}
+{{- define "rocm-vllm-stack.cacheContexts" -}}
+{{- $root := .root }}
+{{- $contexts := list }}
+{{- if ne $root.Values.cache.mode "none" }}
+{{- $base := omit (index $root.Values "rocm-vllm-cache") "enabled" }}
+{{- include "rocm-vllm-stack.merge" (dict "dst" $base "src" $root.Values.cache.values) }}
+{{- $models := dict }}
+{{- include "rocm-vllm-stack.modelContexts" (dict "root" $root "out" $models) }}
+{{- $groups := list }}
+{{- if eq $root.Values.cache.mode "perStack" }}
+{{- $entries := list }}
+{{- $seen := dict }}
+{{- range $models.contexts }}
+{{- $m := .ctx.Values.model }}
+{{- $id := printf "%s@%s" $m.id (toString $m.revision) }}
+{{- if not (hasKey $seen $id) }}
+{{- $_ := set $seen $id true }}
+{{- $entries = append $entries (dict "id" $m.id "revision" (toString $m.revision)) }}
+{{- end }}
+{{- end }}
+{{- $claim := include "rocm-vllm-stack.cacheClaimName" (dict "root" $root) }}
+{{- $groups = append $groups (dict "name" (printf "%s-cache" ($root.Release.Name | trunc 57 | trimSuffix "-")) "nameLabel" "models" "claim" $claim "existing" $root.Values.cache.existingClaim "size" $root.Values.cache.size "storageClassName" $root.Values.cache.storageClassName "models" $entries) }}
+{{- else }}
+{{- range $models.contexts }}
+{{- $v := .ctx.Values }}
+{{- $own := get (get $root.Values.models .key) "cache" | default dict }}
+{{- $groups = append $groups (dict "name" $v.cache.existingClaim "nameLabel" .key "claim" $v.cache.existingClaim "existing" ($own.existingClaim | default "") "size" $v.cache.size "storageClassName" (default $root.Values.cache.storageClassName $v.cache.storageClassName) "models" (list (dict "id" $v.model.id "revision" (toString $v.model.revision)))) }}
+{{- end }}
+{{- end }}
+{{- range $groups }}
+{{- $values := deepCopy $base }}
+{{- $labels := merge (deepCopy ($values.commonLabels | default dict)) ($root.Values.commonLabels | default dict) }}
+{{- $pvc := dict "existingClaim" .existing "name" .claim "size" .size "storageClassName" .storageClassName "accessModes" $root.Values.cache.accessModes "keep" $root.Values.cache.keep }}
+{{- include "rocm-vllm-stack.merge" (dict "dst" $values "src" (dict "fullnameOverride" .name "nameOverride" .nameLabel "commonLabels" $labels "models" .models "pvc" $pvc)) }}
+{{- $contexts = append $contexts (dict "Values" $values "Release" $root.Release "Chart" $root.Chart "Capabilities" $root.Capabilities "Template" $root.Template) }}
+{{- end }}
+{{- end }}
+{{- $_ := set .out "contexts" $contexts }}
+{{- end }}
+
+{{/*
+rocm-vllm-stack.renderCaches: renders charts/rocm-vllm-cache's named template .template once per shared cache.
+*/}}
+{{- define "rocm-vllm-stack.renderCaches" -}}
+{{- $out := dict }}
+{{- include "rocm-vllm-stack.cacheContexts" (dict "root" .root "out" $out) }}
+{{- range $out.contexts }}
+{{- $doc := include $.template . | trim }}
+{{- if $doc }}
+---
+{{ $doc }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+rocm-vllm-stack.routerBackends: the router's static backends as JSON {"urls": [...], "models": [...]}: for every
+enabled model with a Service, in key order, the Service's in-cluster URL (the Service selects only the group leaders
+of a multi-node model) and the model's served name, at the same index.
+*/}}
+{{- define "rocm-vllm-stack.routerBackends" -}}
+{{- $out := dict }}
+{{- include "rocm-vllm-stack.modelContexts" (dict "root" . "out" $out) }}
+{{- $urls := list }}
+{{- $names := list }}
+{{- range $out.contexts }}
+{{- $v := .ctx.Values }}
+{{- if $v.service.enabled }}
+{{- $urls = append $urls (printf "http://%s.%s.svc:%v" $v.fullnameOverride $.Release.Namespace $v.service.port) }}
+{{- $names = append $names (default $v.model.id $v.model.servedModelName) }}
+{{- end }}
+{{- end }}
+{{- toJson (dict "urls" $urls "models" $names) }}
+{{- end }}
+
+{{/*
+rocm-vllm-stack.validate: checks across models the schema cannot express. Each failure says what to change.
+*/}}
+{{- define "rocm-vllm-stack.validate" -}}
+{{- if (index .Values "rocm-vllm").enabled }}
+{{- fail "ERROR: rocm-vllm.enabled is true: the embedded single-model chart would render its own default model. Keep it false; put each model under models.<key>." }}
+{{- end }}
+{{- if (index .Values "rocm-vllm-cache").enabled }}
+{{- fail "ERROR: rocm-vllm-cache.enabled is true: the embedded cache chart would render its own default cache. Keep it false; configure caches with cache.*." }}
+{{- end }}
+{{- $out := dict }}
+{{- include "rocm-vllm-stack.modelContexts" (dict "root" . "out" $out) }}
+{{- if not $out.contexts }}
+{{- fail "ERROR: models has no enabled model: add at least one under models.<key> (charts/rocm-vllm values)." }}
+{{- end }}
+{{- $served := dict }}
+{{- range $out.contexts }}
+{{- $v := .ctx.Values }}
+{{- if eq .key "router" }}
+{{- fail "ERROR: models.router: the key \"router\" is taken by the router's objects (<release>-router); rename the model." }}
+{{- end }}
+{{- $name := $v.fullnameOverride }}
+{{- if gt (len $name) 63 }}
+{{- fail (printf "ERROR: models.%s: the object name %q is %d characters, more than 63; shorten the model key or the release name." .key $name (len $name)) }}
+{{- end }}
+{{- if and (gt (int $v.multiNode.nodesPerReplica) 1) (gt (len $name) 44) }}
+{{- fail (printf "ERROR: models.%s: the object name %q is %d characters; a multi-node model's LeaderWorkerSet name (<name>-lws, with group and worker indexes appended to its pods) allows 44. Shorten the model key or the release name." .key $name (len $name)) }}
+{{- end }}
+{{- $servedName := default $v.model.id $v.model.servedModelName }}
+{{- if contains "," $servedName }}
+{{- fail (printf "ERROR: models.%s: served model name %q contains a comma, which the router's --static-models list cannot carry; set model.servedModelName." .key $servedName) }}
+{{- end }}
+{{- if hasKey $served $servedName }}
+{{- fail (printf "ERROR: models.%s and models.%s both serve the model name %q: the router routes by name, so each must be unique. Set model.servedModelName on one of them." (get $served $servedName) .key $servedName) }}
+{{- end }}
+{{- $_ := set $served $servedName .key }}
+{{- end }}
+{{- if and .Values.router.enabled (eq .Values.router.routingLogic "session") (not .Values.router.sessionKey) }}
+{{- fail "ERROR: router.routingLogic is session but router.sessionKey is empty: name the request header that identifies a session (e.g. x-user-id)." }}
+{{- end }}
+{{- if and .Values.router.httpRoute.enabled (not .Values.router.httpRoute.parentRefs) }}
+{{- fail "ERROR: router.httpRoute.enabled is true but router.httpRoute.parentRefs is empty: name the Gateway to attach to." }}
+{{- end }}
+{{- end }}

@@ -1,0 +1,44 @@
+{{/*
+rocm-vllm.leaderworkerset: the leaderworkerset object(s) of one model, from a root-like context (.Values, .Release, .Chart,
+.Capabilities). templates/leaderworkerset.yaml renders it for this release; charts/rocm-vllm-stack renders it once per model.
+*/}}
+{{- define "rocm-vllm.leaderworkerset" -}}
+{{- if include "rocm-vllm.multiNode" . }}
+{{- /* rocm-vllm.validate (included by deployment.yaml) fails first when the LeaderWorkerSet API is missing. */}}
+apiVersion: leaderworkerset.x-k8s.io/v1
+kind: LeaderWorkerSet
+metadata:
+  name: {{ include "rocm-vllm.lwsName" . }}
+  namespace: {{ .Release.Namespace }}
+  labels:
+    {{- include "rocm-vllm.labels" . | nindent 4 }}
+  {{- $annotations := deepCopy (.Values.annotations | default dict) }}
+  {{- with .Values.multiNode.exclusiveTopology }}
+  {{- $_ := set $annotations "leaderworkerset.sigs.k8s.io/exclusive-topology" . }}
+  {{- end }}
+  {{- with $annotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+spec:
+  {{- /* replicas counts groups of nodesPerReplica pods; an autoscaler owns it when enabled. */}}
+  {{- if not (or .Values.autoscaling.enabled .Values.keda.enabled) }}
+  replicas: {{ .Values.replicaCount }}
+  {{- end }}
+  startupPolicy: {{ .Values.multiNode.startupPolicy }}
+  rolloutStrategy:
+    type: RollingUpdate
+    rollingUpdateConfiguration:
+      maxUnavailable: {{ .Values.multiNode.rolloutStrategy.maxUnavailable }}
+      maxSurge: {{ .Values.multiNode.rolloutStrategy.maxSurge }}
+  networkConfig:
+    subdomainPolicy: {{ .Values.multiNode.subdomainPolicy }}
+  leaderWorkerTemplate:
+    size: {{ .Values.multiNode.nodesPerReplica }}
+    restartPolicy: {{ .Values.multiNode.restartPolicy }}
+    leaderTemplate:
+      {{- include "rocm-vllm.podTemplate" (dict "ctx" . "role" "leader") | nindent 6 }}
+    workerTemplate:
+      {{- include "rocm-vllm.podTemplate" (dict "ctx" . "role" "worker") | nindent 6 }}
+{{- end }}
+{{- end }}

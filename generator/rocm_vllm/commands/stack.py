@@ -1,0 +1,387 @@
+"""`rocm-vllm stack validate|generate|render|helmrelease`: several recipes behind one router."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rocm_vllm.commands.common import (
+    catalog_option,
+    check_context,
+    output_format_option,
+    recipes_dir_option,
+    reports_errors,
+    write_output,
+)
+
+F = Callable[..., Any]
+
+SOURCE_KINDS = ("OCIRepository", "HelmRepository", "GitRepository")
+GIT_CHART_PATH = "./charts/rocm-vllm-stack"
+
+
+def inventory_options(command: F) -> F:
+    """--gpu/--gpus-per-node/--nodes: the GPUs the stack must fit on (instead of the stack's `inventory`)."""
+    command = click.option("--nodes", type=click.IntRange(min=1), help="Nodes of the inventory.")(command)
+    command = click.option("--gpus-per-node", type=click.IntRange(1, 64), help="GPUs per node.")(command)
+    command = click.option(
+        "--gpu", help="GPU model of the inventory, e.g. MI300X (with the two options below)."
+    )(command)
+    return command
+
+
+def stacks_dir_option(command: F) -> F:
+    return click.option(
+        "--stacks-dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=Path("stacks"),
+        show_default=True,
+        help="Where stacks named without a path are looked up.",
+    )(command)
+
+
+def _inventory(gpu: str | None, gpus_per_node: int | None, nodes: int | None) -> Any:
+    from rocm_vllm.errors import UsageError
+    from rocm_vllm.inventory import NodePool
+
+    given = [v is not None for v in (gpu, gpus_per_node, nodes)]
+    if not any(given):
+        return None
+    if not all(given):
+        raise UsageError("--gpu, --gpus-per-node and --nodes go together: give all three")
+    assert gpu is not None and gpus_per_node is not None and nodes is not None
+    return NodePool(gpu, gpus_per_node, nodes)
+
+
+def _stack_files(references: tuple[str, ...], stacks_dir: Path) -> list[Path]:
+    from rocm_vllm.errors import UsageError
+    from rocm_vllm.stack import resolve_stack_path
+    from rocm_vllm.yamlio import iter_yaml_files
+
+    if not references:
+        if not stacks_dir.is_dir():
+            raise UsageError(f"{stacks_dir}: no such directory (name the stack files)")
+        files = list(iter_yaml_files([stacks_dir]))
+    else:
+        files = []
+        for reference in references:
+            path = Path(reference)
+            files += (
+                list(iter_yaml_files([path]))
+                if path.is_dir()
+                else [resolve_stack_path(reference, stacks_dir)]
+            )
+    if not files:
+        raise UsageError(f"no stack files (*.yaml) found in {stacks_dir}")
+    return files
+
+
+@click.group("stack")
+def stack() -> None:
+    """Stacks: several recipes served behind one OpenAI-compatible router (charts/rocm-vllm-stack)."""
+
+
+@stack.command("validate")
+@click.argument("stacks", nargs=-1)
+@output_format_option
+@inventory_options
+@stacks_dir_option
+@recipes_dir_option
+@catalog_option
+@reports_errors
+def validate_command(
+    stacks: tuple[str, ...],
+    output_format: str,
+    gpu: str | None,
+    gpus_per_node: int | None,
+    nodes: int | None,
+    stacks_dir: Path,
+    recipes_dir: Path,
+    catalog_dirs: tuple[Path, ...],
+) -> None:
+    """Check stacks (files, names in --stacks-dir, default all of them): every model's recipe and overrides, the
+    chart values, unique keys and served names, the router, and the GPUs against the inventory."""
+    from rocm_vllm.errors import ExitCode
+    from rocm_vllm.findings import render_json, render_text
+    from rocm_vllm.stack import load_stack
+
+    context = check_context(catalog_dirs)
+    inventory = _inventory(gpu, gpus_per_node, nodes)
+    files = _stack_files(stacks, stacks_dir)
+    findings = []
+    for path in files:
+        findings += load_stack(path, context, recipes_dir=recipes_dir, inventory=inventory).findings
+    render = render_json if output_format == "json" else render_text
+    click.echo(render(sorted(set(findings)), len(files)), nl=False)
+    ok = not any(f.severity.value == "error" for f in findings)
+    sys.exit(int(ExitCode.OK if ok else ExitCode.INVALID_INPUT))
+
+
+@stack.command("generate")
+@click.argument("stacks", nargs=-1)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("values/stacks"),
+    show_default=True,
+    help="Directory for <stack>.yaml, the charts/rocm-vllm-stack values.",
+)
+@click.option(
+    "--helmreleases",
+    "helmreleases_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Also write one Flux HelmRelease per stack to DIR/<stack>.yaml.",
+)
+@click.option("--namespace", default="default", show_default=True, help="Namespace of the HelmReleases.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 listing every file that would change.")
+@inventory_options
+@stacks_dir_option
+@recipes_dir_option
+@catalog_option
+@reports_errors
+def generate_command(
+    stacks: tuple[str, ...],
+    out_dir: Path,
+    helmreleases_dir: Path | None,
+    namespace: str,
+    check: bool,
+    gpu: str | None,
+    gpus_per_node: int | None,
+    nodes: int | None,
+    stacks_dir: Path,
+    recipes_dir: Path,
+    catalog_dirs: tuple[Path, ...],
+) -> None:
+    """Write each stack's values (and HelmRelease); a run with any invalid stack writes nothing."""
+    from rocm_vllm.errors import ExitCode
+    from rocm_vllm.findings import render_text
+    from rocm_vllm.flux import ChartSource, helmrelease_document
+    from rocm_vllm.paths import display_path
+    from rocm_vllm.stack import STACK_CHART, STAMP_PREFIX, load_stack, stack_helmrelease, values_document
+    from rocm_vllm.yamlio import write_files_atomically
+
+    context = check_context(catalog_dirs)
+    inventory = _inventory(gpu, gpus_per_node, nodes)
+    files = _stack_files(stacks, stacks_dir)
+    results = [load_stack(p, context, recipes_dir=recipes_dir, inventory=inventory) for p in files]
+    findings = sorted({f for r in results for f in r.findings})
+    if not all(r.ok for r in results):
+        click.echo(render_text(findings, len(files)), nl=False, err=True)
+        click.echo("error: invalid stacks; nothing was written", err=True)
+        sys.exit(int(ExitCode.INVALID_INPUT))
+    for finding in findings:
+        click.echo(finding.format(), err=True)
+    outputs: dict[Path, str] = {}
+    for result in results:
+        outputs[out_dir / f"{result.name}.yaml"] = values_document(result, out_dir)
+        if helmreleases_dir is not None:
+            source = result.path.as_posix()
+            stamp = (
+                f"{STAMP_PREFIX} {source} --helmreleases {display_path(helmreleases_dir)}\n"
+                f"Do not edit: change {source} and run the command again."
+            )
+            obj = stack_helmrelease(
+                result,
+                namespace=namespace,
+                source=ChartSource(kind="OCIRepository", name=STACK_CHART, chart=STACK_CHART),
+                stamp=stamp,
+            )
+            outputs[helmreleases_dir / f"{result.name}.yaml"] = helmrelease_document(obj, stamp)
+    changed = [
+        p for p, text in sorted(outputs.items()) if not p.is_file() or p.read_text(encoding="utf-8") != text
+    ]
+    if check:
+        for path in changed:
+            click.echo(f"{display_path(path)} would change")
+        if changed:
+            click.echo(f"error: {len(changed)} file(s) out of date; run: rocm-vllm stack generate", err=True)
+            sys.exit(int(ExitCode.INVALID_INPUT))
+        click.echo(f"{len(outputs)} generated file(s) up to date")
+        return
+    write_files_atomically({p: outputs[p] for p in changed})
+    click.echo(
+        f"{len(outputs)} generated file(s): {len(changed)} written, {len(outputs) - len(changed)} unchanged"
+    )
+
+
+@stack.command("render")
+@click.argument("stack_ref", metavar="STACK")
+@click.option("--release-name", help="Helm release name (default: the stack's name).")
+@click.option("--namespace", "-n", default="default", show_default=True)
+@click.option(
+    "--kube-version", default=None, help="Kubernetes version to render and validate for (default 1.36.0)."
+)
+@click.option(
+    "--api-versions",
+    multiple=True,
+    help="Extra API versions the cluster serves (repeatable). Default: every custom resource API the charts use.",
+)
+@click.option(
+    "-f",
+    "--values",
+    "value_files",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="charts/rocm-vllm-stack values file laid over the stack's values (repeatable).",
+)
+@click.option(
+    "--set", "set_expressions", multiple=True, help="Helm --set override, e.g. router.replicaCount=3."
+)
+@click.option(
+    "--helm-binary",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Render with this helm executable instead of the embedded engine (same output).",
+)
+@click.option("--no-validate", is_flag=True, help="Skip schema validation of the rendered objects.")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here, not stdout."
+)
+@inventory_options
+@stacks_dir_option
+@recipes_dir_option
+@catalog_option
+@reports_errors
+def render_command(
+    stack_ref: str,
+    release_name: str | None,
+    namespace: str,
+    kube_version: str | None,
+    api_versions: tuple[str, ...],
+    value_files: tuple[Path, ...],
+    set_expressions: tuple[str, ...],
+    helm_binary: Path | None,
+    no_validate: bool,
+    output: Path | None,
+    gpu: str | None,
+    gpus_per_node: int | None,
+    nodes: int | None,
+    stacks_dir: Path,
+    recipes_dir: Path,
+    catalog_dirs: tuple[Path, ...],
+) -> None:
+    """Print the manifests of STACK (a file, or a name in --stacks-dir), rendered through charts/rocm-vllm-stack and
+    validated against the Kubernetes and CRD schemas."""
+    from rocm_vllm.paths import chart_dir, display_path
+    from rocm_vllm.render import DEFAULT_KUBE_VERSION, RenderOptions, render_values
+    from rocm_vllm.stack import STACK_CHART, load_valid_stack
+
+    result = load_valid_stack(
+        stack_ref,
+        check_context(catalog_dirs),
+        stacks_dir=stacks_dir,
+        recipes_dir=recipes_dir,
+        inventory=_inventory(gpu, gpus_per_node, nodes),
+    )
+    options = RenderOptions(
+        release_name=release_name or result.name,
+        namespace=namespace,
+        kube_version=kube_version or DEFAULT_KUBE_VERSION,
+        api_versions=api_versions or None,
+        value_files=value_files,
+        set_expressions=set_expressions,
+        helm_binary=helm_binary,
+        validate=not no_validate,
+    )
+    release = render_values(chart_dir(STACK_CHART), result.values, options)
+    command = ["rocm-vllm", "stack", "render", display_path(result.path)]
+    if release_name:
+        command += ["--release-name", release_name]
+    if namespace != "default":
+        command += ["--namespace", namespace]
+    if kube_version:
+        command += ["--kube-version", kube_version]
+    for path in value_files:
+        command += ["-f", display_path(path)]
+    for expression in set_expressions:
+        command += ["--set", expression]
+    write_output(release.manifest_text(stamp=f"Generated by: {shlex.join(command)}"), output)
+
+
+@stack.command("helmrelease")
+@click.argument("stack_ref", metavar="STACK")
+@click.option("--namespace", default="default", show_default=True, help="Namespace of the HelmRelease.")
+@click.option("--release-name", help="HelmRelease and Helm release name.  [default: the stack's name]")
+@click.option(
+    "--source-kind",
+    type=click.Choice(SOURCE_KINDS),
+    default="OCIRepository",
+    show_default=True,
+    help="Kind of the Flux source serving the chart.",
+)
+@click.option(
+    "--source-name", default="rocm-vllm-stack", show_default=True, help="Name of the Flux source object."
+)
+@click.option("--source-namespace", help="Namespace of the source.  [default: the HelmRelease's namespace]")
+@click.option(
+    "--chart",
+    help=f"Chart name in a HelmRepository, or its path in a GitRepository.  [default: rocm-vllm-stack, "
+    f"{GIT_CHART_PATH} for GitRepository]",
+)
+@click.option(
+    "--chart-version", help="Semver range (HelmRepository only).  [default: this checkout's chart version]"
+)
+@click.option("--interval", default="10m", show_default=True, help="How often Flux reconciles the release.")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here, not stdout."
+)
+@inventory_options
+@stacks_dir_option
+@recipes_dir_option
+@catalog_option
+@reports_errors
+def helmrelease_command(
+    stack_ref: str,
+    namespace: str,
+    release_name: str | None,
+    source_kind: str,
+    source_name: str,
+    source_namespace: str | None,
+    chart: str | None,
+    chart_version: str | None,
+    interval: str,
+    output: Path | None,
+    gpu: str | None,
+    gpus_per_node: int | None,
+    nodes: int | None,
+    stacks_dir: Path,
+    recipes_dir: Path,
+    catalog_dirs: tuple[Path, ...],
+) -> None:
+    """A Flux HelmRelease installing charts/rocm-vllm-stack with STACK's values inline."""
+    from rocm_vllm.flux import ChartSource, helmrelease_document
+    from rocm_vllm.flux import chart_version as read_chart_version
+    from rocm_vllm.paths import chart_dir
+    from rocm_vllm.stack import STACK_CHART, load_valid_stack, stack_helmrelease
+
+    result = load_valid_stack(
+        stack_ref,
+        check_context(catalog_dirs),
+        stacks_dir=stacks_dir,
+        recipes_dir=recipes_dir,
+        inventory=_inventory(gpu, gpus_per_node, nodes),
+    )
+    version = chart_version
+    if source_kind == "HelmRepository" and version is None:
+        version = read_chart_version(chart_dir(STACK_CHART))
+    source = ChartSource(
+        kind=source_kind,
+        name=source_name,
+        namespace=source_namespace,
+        chart=chart or (GIT_CHART_PATH if source_kind == "GitRepository" else STACK_CHART),
+        version=version,
+    )
+    path = result.path.as_posix()
+    stamp = (
+        f"Generated by: rocm-vllm stack helmrelease {shlex.quote(path)}\n"
+        f"Do not edit: change {path} and run the command again."
+    )
+    obj = stack_helmrelease(
+        result, namespace=namespace, source=source, interval=interval, stamp=stamp, release_name=release_name
+    )
+    write_output(helmrelease_document(obj, stamp), output)

@@ -1,0 +1,327 @@
+"""charts/rocm-vllm-stack: every model through charts/rocm-vllm's named templates, the router's static discovery of
+each model's Service, disjoint selectors, shared caches, schema validity for Kubernetes 1.29/1.33/1.37, lint."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from rocm_vllm import helm
+from rocm_vllm.errors import InvalidInputError
+from rocm_vllm.kube_schema import validate_objects
+
+REPO = Path(__file__).resolve().parents[2]
+STACK = REPO / "charts" / "rocm-vllm-stack"
+SINGLE = REPO / "charts" / "rocm-vllm"
+SCENARIOS = sorted((STACK / "ci").glob("*-values.yaml"))
+EXAMPLE = REPO / "values" / "stacks" / "mi300x-mixed.yaml"
+KUBE_VERSIONS = ("1.29.0", "1.33.0", "1.37.0")
+WORKLOADS = {"Deployment", "LeaderWorkerSet"}
+
+
+def load(path: Path) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def render(values: dict[str, Any], release: str = "stk", **kwargs: Any) -> list[dict[str, Any]]:
+    kwargs.setdefault("api_versions", helm.CRD_API_VERSIONS)
+    return helm.split_manifests(helm.render_chart(STACK, values, release_name=release, **kwargs))
+
+
+def by_kind(objects: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
+    return {o["metadata"]["name"]: o for o in objects if o["kind"] == kind}
+
+
+def router_args(objects: list[dict[str, Any]]) -> dict[str, str]:
+    (router,) = [
+        o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"].endswith("-router")
+    ]
+    args = router["spec"]["template"]["spec"]["containers"][0]["args"]
+    return {args[i]: args[i + 1] for i in range(len(args) - 1) if args[i].startswith("--")}
+
+
+def pod_templates(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    if obj["kind"] == "LeaderWorkerSet":
+        lwt = obj["spec"]["leaderWorkerTemplate"]
+        return [lwt["leaderTemplate"], lwt["workerTemplate"]]
+    return [obj["spec"]["template"]]
+
+
+def matches(selector: dict[str, str], labels: dict[str, str]) -> bool:
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+TWO = load(STACK / "ci" / "two-models-values.yaml")
+MULTI = load(STACK / "ci" / "multi-node-values.yaml")
+
+
+@pytest.mark.parametrize("kube_version", KUBE_VERSIONS)
+@pytest.mark.parametrize("scenario", [*SCENARIOS, EXAMPLE], ids=lambda p: p.stem)
+def test_renders_validate_against_kubernetes_and_crd_schemas(scenario: Path, kube_version: str) -> None:
+    objects = render(load(scenario), kube_version=kube_version)
+    assert objects
+    assert validate_objects(objects, kube_version) == []
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: p.stem)
+def test_helm_lint_is_clean(scenario: Path) -> None:
+    findings = helm.lint_chart(STACK, load(scenario), kube_version="1.33.0")
+    assert [f for f in findings if f.severity in {"error", "warning"}] == []
+
+
+def test_router_backends_are_each_models_service_with_its_served_name() -> None:
+    objects = render(load(EXAMPLE), release="mix")
+    args = router_args(objects)
+    assert args["--service-discovery"] == "static"
+    urls, names = args["--static-backends"].split(","), args["--static-models"].split(",")
+    assert len(urls) == len(names) == 3
+    services = by_kind(objects, "Service")
+    served = {}
+    for obj in [*by_kind(objects, "Deployment").values(), *by_kind(objects, "LeaderWorkerSet").values()]:
+        if obj["metadata"]["name"].endswith("-router"):
+            continue
+        serve = " ".join(pod_templates(obj)[0]["spec"]["containers"][0]["args"])  # a Ray leader runs a script
+        found = re.search(r"--served-model-name'? '?([^' ]+)", serve)
+        assert found, serve
+        served[obj["metadata"]["labels"]["app.kubernetes.io/name"]] = found.group(1)
+    for url, name in zip(urls, names, strict=True):
+        host, port = url.removeprefix("http://").split(":")
+        service_name, namespace = host.split(".")[:2]
+        service = services[service_name]
+        assert namespace == "default" and int(port) == service["spec"]["ports"][0]["port"]
+        assert served[service["spec"]["selector"]["app.kubernetes.io/name"]] == name
+    assert names == [
+        "llama-3.1-405b",
+        "llama-3.1-70b",
+        "llama-3.1-8b",
+    ]  # model-key order, same index as the URLs
+
+
+def test_multi_node_backend_service_selects_only_lws_leaders() -> None:
+    objects = render(load(EXAMPLE), release="mix")
+    service = by_kind(objects, "Service")["mix-llama-405b"]
+    assert service["spec"]["selector"]["leaderworkerset.sigs.k8s.io/worker-index"] == "0"
+    assert "http://mix-llama-405b.default.svc:8000" in router_args(objects)["--static-backends"].split(",")
+
+
+@pytest.mark.parametrize("scenario", [*SCENARIOS, EXAMPLE], ids=lambda p: p.stem)
+def test_selectors_of_different_models_never_overlap(scenario: Path) -> None:
+    objects = render(load(scenario))
+    pods: dict[str, list[dict[str, str]]] = {}
+    selectors: list[tuple[str, dict[str, str]]] = []
+    for obj in objects:
+        name = obj["metadata"]["name"]
+        if obj["kind"] in WORKLOADS:
+            # The LWS controller labels group members with their index: leaders "0", workers from "1".
+            pods[name] = [
+                {
+                    **t["metadata"]["labels"],
+                    **({"leaderworkerset.sigs.k8s.io/worker-index": str(i)} if i else {}),
+                }
+                if obj["kind"] == "LeaderWorkerSet"
+                else t["metadata"]["labels"]
+                for i, t in enumerate(pod_templates(obj))
+            ]
+            if obj["kind"] == "LeaderWorkerSet":
+                pods[name][0]["leaderworkerset.sigs.k8s.io/worker-index"] = "0"
+            if obj["kind"] == "Deployment":
+                selectors.append((name, obj["spec"]["selector"]["matchLabels"]))
+        if obj["kind"] == "Service":
+            selectors.append((name, obj["spec"]["selector"]))
+        if obj["kind"] == "PodDisruptionBudget":
+            selectors.append((name, obj["spec"]["selector"]["matchLabels"]))
+    assert len(pods) >= 2
+    for owner, selector in selectors:
+        selected = {w for w, labels in pods.items() if any(matches(selector, lab) for lab in labels)}
+        assert len(selected) == 1, f"{owner} selects {sorted(selected)}"
+        assert owner.removesuffix("-lws") in {w.removesuffix("-lws") for w in selected}
+
+
+def test_a_stack_model_renders_exactly_as_a_single_model_release() -> None:
+    """One source of truth: with the same values and names, the stack's objects equal charts/rocm-vllm's."""
+    model = dict(MULTI["models"]["llama-405b"])
+    stack = render({"models": {"big": model}, "cache": {"mode": "none"}, "router": {"enabled": False}}, "rel")
+    single_values = {
+        **model,
+        "fullnameOverride": "rel-big",
+        "nameOverride": "big",
+        "test": {"enabled": False},
+    }
+    single = helm.split_manifests(
+        helm.render_chart(SINGLE, single_values, release_name="rel", api_versions=helm.CRD_API_VERSIONS)
+    )
+
+    def comparable(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for obj in objects:
+            obj["metadata"]["labels"].pop("helm.sh/chart")
+        return objects
+
+    assert comparable(stack) == comparable(single)
+
+
+def test_shared_per_stack_cache_is_mounted_read_only_with_downloads_off() -> None:
+    objects = render(TWO)
+    (pvc,) = by_kind(objects, "PersistentVolumeClaim").values()
+    assert pvc["metadata"]["name"] == "stk-models"
+    assert pvc["spec"]["accessModes"] == ["ReadWriteMany"]
+    assert pvc["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    assert pvc["spec"]["resources"]["requests"]["storage"] == "100Gi"
+    (job,) = by_kind(objects, "Job").values()
+    job_pod = job["spec"]["template"]["spec"]
+    assert job_pod["volumes"][0]["persistentVolumeClaim"]["claimName"] == "stk-models"
+    job_env = {e["name"]: e.get("value") for e in job_pod["containers"][0]["env"]}
+    assert {m["id"] for m in yaml.safe_load(job_env["CACHE_MODELS"])} == {
+        "meta-llama/Llama-3.1-8B-Instruct",
+        "Qwen/Qwen3-8B",
+    }
+    for name in ("stk-llama-8b", "stk-qwen-8b"):
+        spec = by_kind(objects, "Deployment")[name]["spec"]["template"]["spec"]
+        volume = next(v for v in spec["volumes"] if v["name"] == "model-cache")
+        assert volume["persistentVolumeClaim"] == {"claimName": "stk-models", "readOnly": True}
+        env = {e["name"]: e.get("value") for e in spec["containers"][0]["env"]}
+        assert env["HF_HUB_OFFLINE"] == "1"
+        (wait,) = spec["initContainers"]  # the wait container only: no download init container
+        assert wait["name"] == "wait-for-model-cache"
+        marker = wait["env"][0]["value"]
+        model = TWO["models"][name.removeprefix("stk-")]["model"]
+        org_name = model["id"].replace("/", "--")
+        assert marker == f"/models/.rocm-vllm-cache/models--{org_name}/{model['revision']}.complete"
+        assert wait["volumeMounts"] == [{"name": "model-cache", "mountPath": "/models", "readOnly": True}]
+
+
+def test_per_model_caches_give_each_model_its_claim_and_job() -> None:
+    objects = render(MULTI)
+    claims = by_kind(objects, "PersistentVolumeClaim")
+    assert set(claims) == {"stk-llama-405b-cache", "stk-llama-70b-cache"}
+    assert claims["stk-llama-405b-cache"]["spec"]["resources"]["requests"]["storage"] == "1Ti"
+    jobs = list(by_kind(objects, "Job").values())
+    assert len(jobs) == 2
+    lws = by_kind(objects, "LeaderWorkerSet")["stk-llama-405b-lws"]
+    for template in pod_templates(lws):  # leader and workers mount the same claim read-only
+        volume = next(v for v in template["spec"]["volumes"] if v["name"] == "model-cache")
+        assert volume["persistentVolumeClaim"] == {"claimName": "stk-llama-405b-cache", "readOnly": True}
+        assert template["spec"]["initContainers"][0]["name"] == "wait-for-model-cache"
+    for job in jobs:
+        affinity = job["spec"]["template"]["spec"]["affinity"]["nodeAffinity"]
+        assert "requiredDuringSchedulingIgnoredDuringExecution" in affinity  # cache.values gpuNodes: require
+
+
+def test_cache_mode_none_keeps_each_models_own_cache() -> None:
+    objects = render(load(STACK / "ci" / "router-ha-values.yaml"))
+    assert by_kind(objects, "Job") == {} and by_kind(objects, "PersistentVolumeClaim") == {}
+    assert set(by_kind(objects, "Deployment")) == {
+        "stk-llama-8b",
+        "stk-router",
+    }  # the disabled model is left out
+
+
+def test_router_has_its_own_service_hpa_pdb_monitor_and_routes() -> None:
+    objects = render(load(STACK / "ci" / "router-ha-values.yaml"))
+    assert "replicas" not in by_kind(objects, "Deployment")["stk-router"]["spec"]
+    for kind in (
+        "Service",
+        "HorizontalPodAutoscaler",
+        "PodDisruptionBudget",
+        "ServiceMonitor",
+        "Ingress",
+        "HTTPRoute",
+    ):
+        assert "stk-router" in by_kind(objects, kind), kind
+    args = router_args(objects)
+    assert args["--routing-logic"] == "session" and args["--session-key"] == "x-user-id"
+    account = by_kind(objects, "ServiceAccount")["stk-router"]
+    assert account["automountServiceAccountToken"] is False
+    pod = by_kind(objects, "Deployment")["stk-router"]["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    assert container["image"] == "lmcache/lmstack-router:v0.1.12"
+    assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    assert {
+        p["httpGet"]["path"]
+        for p in (container[k] for k in ("startupProbe", "readinessProbe", "livenessProbe"))
+    } == {"/health"}
+    assert all(o["metadata"]["labels"].get("team") == "inference" for o in objects)
+
+
+def test_router_disabled_renders_no_router() -> None:
+    objects = render({**TWO, "router": {"enabled": False}})
+    assert not [o for o in objects if o["metadata"]["name"].startswith("stk-router")]
+
+
+def test_false_and_empty_model_values_override_the_defaults() -> None:
+    values = {"models": {"cpu": {"gpu": {"enabled": False}, "vllm": {"extraArgs": []}, "replicaCount": 0}}}
+    deployment = by_kind(render({**values, "cache": {"mode": "none"}}), "Deployment")["stk-cpu"]
+    assert deployment["spec"]["replicas"] == 0
+    assert "amd.com/gpu" not in (
+        deployment["spec"]["template"]["spec"]["containers"][0].get("resources") or {}
+    ).get("limits", {})
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"models": {}}, "models has no enabled model"),
+        ({"models": {"router": TWO["models"]["qwen-8b"]}}, 'the key "router" is taken'),
+        (
+            {"models": {"a": TWO["models"]["qwen-8b"], "b": TWO["models"]["qwen-8b"]}},
+            'both serve the model name "Qwen/Qwen3-8B"',
+        ),
+        ({**MULTI, "router": {"routingLogic": "session"}}, "router.sessionKey is empty"),
+        ({**TWO, "rocm-vllm": {"enabled": True}}, "rocm-vllm.enabled is true"),
+    ],
+)
+def test_invalid_stacks_fail_with_a_message(values: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidInputError, match=message):
+        render(values)
+
+
+def test_multi_node_object_names_are_limited_to_44_characters() -> None:
+    with pytest.raises(InvalidInputError, match="allows 44"):
+        render(MULTI, release="a-release-name-long-enough-to-overflow")
+
+
+def test_the_schema_rejects_a_misspelled_model_value() -> None:
+    with pytest.raises(InvalidInputError, match="replicaCont"):
+        render({"models": {"a": {"replicaCont": 2}}})
+
+
+def test_embedded_chart_schemas_are_in_sync() -> None:
+    spec = importlib.util.spec_from_file_location(
+        "sync_stack_schema", REPO / "scripts" / "sync_stack_schema.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--check"]) == 0, "run python scripts/sync_stack_schema.py"
+
+
+def test_values_yaml_documents_every_key_and_matches_the_schema() -> None:
+    import jsonschema
+
+    schema = yaml.safe_load((STACK / "values.schema.json").read_text())
+    text = (STACK / "values.yaml").read_text()
+    assert text.splitlines()[0] == "# yaml-language-server: $schema=values.schema.json"
+    jsonschema.Draft7Validator(schema).validate(yaml.safe_load(text))
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if (
+            not stripped
+            or stripped.startswith(("#", "-"))
+            or ":" not in stripped
+            or line.startswith("      ")
+        ):
+            continue
+        key = stripped.split(":")[0]
+        assert (lines[index - 1].lstrip().startswith("#") and key in lines[index - 1]) or any(
+            key in lines[j] for j in range(max(0, index - 8), index) if lines[j].lstrip().startswith("#")
+        ), f"values.yaml line {index + 1}: {key} is undocumented"
+
+
+def test_single_chart_enabled_false_renders_nothing() -> None:
+    assert helm.render_chart(SINGLE, {"enabled": False}) == {}
+    assert helm.render_chart(REPO / "charts" / "rocm-vllm-cache", {"enabled": False}) == {}
