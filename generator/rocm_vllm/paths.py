@@ -36,3 +36,20 @@ def display_path(path: Path) -> str:
         )
     except ValueError:
         return path.as_posix()
+
+
+def resolve_reference(reference: str, directory: Path, kind: str) -> Path:
+    """A `kind` (recipe, stack) given as a file path, or by name as `<directory>/<name>.yaml`; a usage error
+    naming the closest names otherwise."""
+    as_path = Path(reference)
+    if as_path.is_file():
+        return as_path
+    by_name = directory / f"{reference}.yaml"
+    if by_name.is_file():
+        return by_name
+    import difflib
+
+    known = sorted(p.stem for p in directory.glob("*.yaml")) if directory.is_dir() else []
+    close = difflib.get_close_matches(reference, known, n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(close)}?" if close else f"; {len(known)} {kind}(s) in {directory}/"
+    raise UsageError(f"unknown {kind} '{reference}': no such file, and no {by_name}{hint}")

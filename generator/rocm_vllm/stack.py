@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from rocm_vllm.checks import CheckContext, check_recipe_data
-from rocm_vllm.errors import InvalidInputError, UsageError
+from rocm_vllm.errors import InvalidInputError
 from rocm_vllm.findings import Finding, Severity, file_finding, finding_at, has_errors
 from rocm_vllm.inventory import NodePool
-from rocm_vllm.paths import display_path
+from rocm_vllm.paths import display_path, resolve_reference
 from rocm_vllm.recipe import Recipe
 from rocm_vllm.values import deep_merge, recipe_to_values, values_schema_problems
 from rocm_vllm.yamlio import LoadedDocument, PathPart, dump_yaml, load_yaml_file
@@ -122,13 +122,7 @@ def _within(data: Any, parts: tuple[PathPart, ...]) -> tuple[PathPart, ...]:
 
 def resolve_stack_path(reference: str, stacks_dir: Path = Path("stacks")) -> Path:
     """A stack given as a file path, or by name from the stacks directory."""
-    as_path = Path(reference)
-    if as_path.is_file():
-        return as_path
-    by_name = stacks_dir / f"{reference}.yaml"
-    if by_name.is_file():
-        return by_name
-    raise UsageError(f"unknown stack '{reference}': no such file, and no {by_name}")
+    return resolve_reference(reference, stacks_dir, "stack")
 
 
 def _recipe_path(reference: str, stack_path: Path, recipes_dir: Path) -> Path | None:

@@ -9,7 +9,7 @@ from rocm_vllm.catalog import load_catalog
 from rocm_vllm.checks import CheckContext, check_recipe_document
 from rocm_vllm.errors import InvalidInputError, UsageError
 from rocm_vllm.findings import Finding, file_finding, finding_at, has_errors
-from rocm_vllm.paths import display_path
+from rocm_vllm.paths import display_path, resolve_reference
 from rocm_vllm.recipe import Recipe
 from rocm_vllm.vllm_facts import load_vllm_facts
 from rocm_vllm.yamlio import iter_yaml_files, load_yaml_file
@@ -82,18 +82,7 @@ def validate_paths(paths: list[Path], context: CheckContext | None = None) -> Va
 
 def resolve_recipe_path(reference: str, recipes_dir: Path = Path("recipes")) -> Path:
     """A recipe given as a file path, or by name from the recipe catalog directory."""
-    as_path = Path(reference)
-    if as_path.is_file():
-        return as_path
-    by_name = recipes_dir / f"{reference}.yaml"
-    if by_name.is_file():
-        return by_name
-    known = sorted(p.stem for p in recipes_dir.glob("*.yaml")) if recipes_dir.is_dir() else []
-    import difflib
-
-    close = difflib.get_close_matches(reference, known, n=3, cutoff=0.5)
-    hint = f"; did you mean {', '.join(close)}?" if close else f"; {len(known)} recipe(s) in {recipes_dir}/"
-    raise UsageError(f"unknown recipe '{reference}': no such file, and no {by_name}{hint}")
+    return resolve_reference(reference, recipes_dir, "recipe")
 
 
 def load_valid_recipe(
