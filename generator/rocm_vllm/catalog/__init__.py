@@ -47,6 +47,11 @@ class GpuSpec:
     device_ids: tuple[str, ...]
     product_names: tuple[str, ...] = ()
     fp8_format: str | None = None
+    weight_formats: tuple[str, ...] = ()  # formats vLLM loads as weights here; empty: the native precisions
+
+    @property
+    def loadable_weight_formats(self) -> tuple[str, ...]:
+        return self.weight_formats or self.precisions
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,7 @@ def _gpu_from_entry(name: str, entry: Mapping[str, Any], where: str) -> GpuSpec:
         device_ids=tuple(str(d).lower() for d in entry.get("deviceIds") or ()),
         product_names=tuple(str(p) for p in entry.get("productNames") or ()),
         fp8_format=entry.get("fp8Format"),
+        weight_formats=tuple(str(p) for p in entry.get("weightFormats") or ()),
     )
 
 

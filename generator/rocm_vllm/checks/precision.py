@@ -78,14 +78,14 @@ def check_precision(resolved: Resolved, context: CheckContext) -> list[Finding]:
             )
         )
     weight_format = weight_storage_dtype(checkpoint, r.quantization, r.dtype)
-    if weight_format not in gpu.precisions:
+    if weight_format not in gpu.loadable_weight_formats:
         findings.append(
             finding_at(
                 doc,
                 ("precision",),
                 CHECK,
-                f"weights would be {weight_format} but {gpu.name} ({gpu.arch}) supports "
-                f"{', '.join(gpu.precisions)}; pick a checkpoint or quantization it runs",
+                f"weights would be {weight_format} but vLLM on {gpu.name} ({gpu.arch}) loads "
+                f"{', '.join(gpu.loadable_weight_formats)}; pick a checkpoint or quantization it runs",
             )
         )
     activation = r.dtype if r.dtype != "auto" else "bfloat16"
