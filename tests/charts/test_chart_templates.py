@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import itertools
 import shlex
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -767,3 +768,19 @@ def test_notes_put_warnings_first_then_how_to_reach_the_api(chart_dir: Any) -> N
     assert any(line.startswith("WARNING: rocm.seccompProfile.type is Unconfined") for line in notes)
     assert any(line.startswith("WARNING: cache.enabled is false") for line in notes)
     assert "port-forward service/llm-rocm-vllm 8000:8000" in "\n".join(notes)
+
+
+def test_notes_warn_about_an_unpinned_revision() -> None:
+    from rocm_vllm import helm
+
+    chart = Path(__file__).resolve().parents[2] / "charts" / "rocm-vllm"
+    unpinned = helm.render_chart(
+        chart, {"model": {"revision": "main"}}, include_notes=True, api_versions=helm.CRD_API_VERSIONS
+    )
+    notes = next(text for path, text in unpinned.items() if path.endswith("NOTES.txt"))
+    assert 'model.revision "main" is not a commit hash' in notes
+    pinned = helm.render_chart(
+        chart, {"model": {"revision": "0" * 40}}, include_notes=True, api_versions=helm.CRD_API_VERSIONS
+    )
+    notes = next(text for path, text in pinned.items() if path.endswith("NOTES.txt"))
+    assert "is not a commit hash" not in notes
