@@ -13,7 +13,13 @@ from pathlib import Path
 import click
 
 from rocm_vllm import VLLM_VERSION, __version__
-from rocm_vllm.commands.common import catalog_option, check_context, output_format_option, reports_errors
+from rocm_vllm.commands.common import (
+    catalog_option,
+    check_context,
+    output_format_option,
+    reports_errors,
+    write_or_check,
+)
 from rocm_vllm.errors import ExitCode, UsageError, exit_code_for
 
 
@@ -76,7 +82,7 @@ def generate(
 ) -> None:
     """Turn recipes (default: recipes/) into chart values; a run with any invalid recipe writes nothing."""
     from rocm_vllm.findings import render_text
-    from rocm_vllm.generate import GenerationTargets, apply_generation, plan_generation
+    from rocm_vllm.generate import GenerationTargets, plan_generation
     from rocm_vllm.paths import display_path
 
     targets = GenerationTargets(
@@ -92,27 +98,13 @@ def generate(
         sys.exit(int(ExitCode.INVALID_INPUT))
     for finding in result.findings:
         click.echo(finding.format(), err=True)
-    drift = [
-        *((p, "would change") for p in result.changed),
-        *((p, "is stale (no recipe)") for p in result.stale),
-    ]
-    if check:
-        for path, what in drift:
-            click.echo(f"{display_path(path)} {what}")
-        if drift:
-            command = ["rocm-vllm generate", *(str(p) for p in paths), "--out", display_path(out_dir)]
-            if manifests_dir:
-                command += ["--manifests", display_path(manifests_dir)]
-            if helmreleases_dir:
-                command += ["--helmreleases", display_path(helmreleases_dir)]
-            click.echo(f"error: {len(drift)} file(s) out of date; run: {' '.join(command)}", err=True)
-            sys.exit(int(ExitCode.INVALID_INPUT))
-        click.echo(f"{len(result.outputs)} generated file(s) up to date")
-        return
-    apply_generation(result)
-    click.echo(
-        f"{len(result.outputs)} generated file(s): {len(result.changed)} written, "
-        f"{len(result.outputs) - len(result.changed)} unchanged, {len(result.stale)} stale removed"
+    command = ["rocm-vllm generate", *(str(p) for p in paths), "--out", display_path(out_dir)]
+    if manifests_dir:
+        command += ["--manifests", display_path(manifests_dir)]
+    if helmreleases_dir:
+        command += ["--helmreleases", display_path(helmreleases_dir)]
+    write_or_check(
+        result.outputs, check=check, rerun=" ".join(command), changed=result.changed, stale=result.stale
     )
 
 

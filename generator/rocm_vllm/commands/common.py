@@ -63,3 +63,41 @@ def write_output(text: str, output: Path | None) -> None:
     from rocm_vllm.yamlio import write_files_atomically
 
     write_files_atomically({output: text})
+
+
+def write_or_check(
+    outputs: dict[Path, str],
+    *,
+    check: bool,
+    rerun: str,
+    changed: list[Path] | None = None,
+    stale: list[Path] | None = None,
+) -> None:
+    """The end of every generate command: with --check list what would change and exit 1 (writing nothing);
+    otherwise write the changed files atomically (all or none) and remove stale generated ones."""
+    from rocm_vllm.errors import ExitCode
+    from rocm_vllm.paths import display_path
+    from rocm_vllm.yamlio import write_files_atomically
+
+    if changed is None:
+        changed = [
+            p for p, text in sorted(outputs.items()) if not p.is_file() or p.read_text("utf-8") != text
+        ]
+    stale = stale or []
+    if check:
+        for path in changed:
+            click.echo(f"{display_path(path)} would change")
+        for path in stale:
+            click.echo(f"{display_path(path)} is stale (no source left)")
+        if changed or stale:
+            click.echo(f"error: {len(changed) + len(stale)} file(s) out of date; run: {rerun}", err=True)
+            sys.exit(int(ExitCode.INVALID_INPUT))
+        click.echo(f"{len(outputs)} generated file(s) up to date")
+        return
+    write_files_atomically({path: outputs[path] for path in changed})
+    for path in stale:
+        path.unlink()
+    click.echo(
+        f"{len(outputs)} generated file(s): {len(changed)} written, {len(outputs) - len(changed)} unchanged, "
+        f"{len(stale)} stale removed"
+    )

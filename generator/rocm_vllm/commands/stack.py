@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from rocm_vllm.commands.common import (
     output_format_option,
     recipes_dir_option,
     reports_errors,
+    write_or_check,
     write_output,
 )
 from rocm_vllm.commands.flux_options import FluxRequest, flux_options
@@ -23,37 +25,75 @@ from rocm_vllm.commands.render_options import RenderRequest, render_options
 F = Callable[..., Any]
 
 
-def inventory_options(command: F) -> F:
-    """--gpu/--gpus-per-node/--nodes: the GPUs the stack must fit on (instead of the stack's `inventory`)."""
-    command = click.option("--nodes", type=click.IntRange(min=1), help="Nodes of the inventory.")(command)
-    command = click.option("--gpus-per-node", type=click.IntRange(1, 64), help="GPUs per node.")(command)
-    command = click.option(
-        "--gpu", help="GPU model of the inventory, e.g. MI300X (with the two options below)."
-    )(command)
+def stack_inputs(command: F) -> F:
+    """Where stacks and their recipes come from and what they must fit on: --gpu/--gpus-per-node/--nodes
+    (instead of the stack's own `inventory`), --stacks-dir, --recipes-dir, --catalog."""
+    options = [
+        click.option("--gpu", help="GPU model of the inventory, e.g. MI300X (with the two options below)."),
+        click.option("--gpus-per-node", type=click.IntRange(1, 64), help="GPUs per node."),
+        click.option("--nodes", type=click.IntRange(min=1), help="Nodes of the inventory."),
+        click.option(
+            "--stacks-dir",
+            type=click.Path(path_type=Path, file_okay=False),
+            default=Path("stacks"),
+            show_default=True,
+            help="Where stacks named without a path are looked up.",
+        ),
+        recipes_dir_option,
+        catalog_option,
+    ]
+    for option in reversed(options):
+        command = option(command)
     return command
 
 
-def stacks_dir_option(command: F) -> F:
-    return click.option(
-        "--stacks-dir",
-        type=click.Path(path_type=Path, file_okay=False),
-        default=Path("stacks"),
-        show_default=True,
-        help="Where stacks named without a path are looked up.",
-    )(command)
+@dataclass(frozen=True)
+class StackInputs:
+    gpu: str | None
+    gpus_per_node: int | None
+    nodes: int | None
+    stacks_dir: Path
+    recipes_dir: Path
+    catalog_dirs: tuple[Path, ...]
 
+    @classmethod
+    def pop_from(cls, kwargs: dict[str, Any]) -> StackInputs:
+        return cls(**{name: kwargs.pop(name) for name in cls.__dataclass_fields__})
 
-def _inventory(gpu: str | None, gpus_per_node: int | None, nodes: int | None) -> Any:
-    from rocm_vllm.errors import UsageError
-    from rocm_vllm.inventory import NodePool
+    def inventory(self) -> Any:
+        """The inventory the flags give, or None to use each stack's own."""
+        from rocm_vllm.errors import UsageError
+        from rocm_vllm.inventory import NodePool
 
-    given = [v is not None for v in (gpu, gpus_per_node, nodes)]
-    if not any(given):
-        return None
-    if not all(given):
-        raise UsageError("--gpu, --gpus-per-node and --nodes go together: give all three")
-    assert gpu is not None and gpus_per_node is not None and nodes is not None
-    return NodePool(gpu, gpus_per_node, nodes)
+        given = [v is not None for v in (self.gpu, self.gpus_per_node, self.nodes)]
+        if not any(given):
+            return None
+        if not all(given):
+            raise UsageError("--gpu, --gpus-per-node and --nodes go together: give all three")
+        assert self.gpu is not None and self.gpus_per_node is not None and self.nodes is not None
+        return NodePool(self.gpu, self.gpus_per_node, self.nodes)
+
+    def load_all(self, references: tuple[str, ...]) -> list[Any]:
+        """Every named stack (default: all of --stacks-dir), each with all its findings."""
+        from rocm_vllm.stack import load_stack
+
+        context, inventory = check_context(self.catalog_dirs), self.inventory()
+        return [
+            load_stack(path, context, recipes_dir=self.recipes_dir, inventory=inventory)
+            for path in _stack_files(references, self.stacks_dir)
+        ]
+
+    def load_valid(self, reference: str) -> Any:
+        """One stack that passed every check, or InvalidInputError with its findings."""
+        from rocm_vllm.stack import load_valid_stack
+
+        return load_valid_stack(
+            reference,
+            check_context(self.catalog_dirs),
+            stacks_dir=self.stacks_dir,
+            recipes_dir=self.recipes_dir,
+            inventory=self.inventory(),
+        )
 
 
 def _stack_files(references: tuple[str, ...], stacks_dir: Path) -> list[Path]:
@@ -87,37 +127,19 @@ def stack() -> None:
 @stack.command("validate")
 @click.argument("stacks", nargs=-1)
 @output_format_option
-@inventory_options
-@stacks_dir_option
-@recipes_dir_option
-@catalog_option
+@stack_inputs
 @reports_errors
-def validate_command(
-    stacks: tuple[str, ...],
-    output_format: str,
-    gpu: str | None,
-    gpus_per_node: int | None,
-    nodes: int | None,
-    stacks_dir: Path,
-    recipes_dir: Path,
-    catalog_dirs: tuple[Path, ...],
-) -> None:
+def validate_command(stacks: tuple[str, ...], output_format: str, **inputs: Any) -> None:
     """Check stacks (files, names in --stacks-dir, default all of them): every model's recipe and overrides, the
     chart values, unique keys and served names, the router, and the GPUs against the inventory."""
     from rocm_vllm.errors import ExitCode
-    from rocm_vllm.findings import render_json, render_text
-    from rocm_vllm.stack import load_stack
+    from rocm_vllm.findings import has_errors, render_json, render_text
 
-    context = check_context(catalog_dirs)
-    inventory = _inventory(gpu, gpus_per_node, nodes)
-    files = _stack_files(stacks, stacks_dir)
-    findings = []
-    for path in files:
-        findings += load_stack(path, context, recipes_dir=recipes_dir, inventory=inventory).findings
+    results = StackInputs.pop_from(inputs).load_all(stacks)
+    findings = sorted({f for result in results for f in result.findings})
     render = render_json if output_format == "json" else render_text
-    click.echo(render(sorted(set(findings)), len(files)), nl=False)
-    ok = not any(f.severity.value == "error" for f in findings)
-    sys.exit(int(ExitCode.OK if ok else ExitCode.INVALID_INPUT))
+    click.echo(render(findings, len(results)), nl=False)
+    sys.exit(int(ExitCode.INVALID_INPUT if has_errors(findings) else ExitCode.OK))
 
 
 @stack.command("generate")
@@ -138,10 +160,7 @@ def validate_command(
 )
 @click.option("--namespace", default="default", show_default=True, help="Namespace of the HelmReleases.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 listing every file that would change.")
-@inventory_options
-@stacks_dir_option
-@recipes_dir_option
-@catalog_option
+@stack_inputs
 @reports_errors
 def generate_command(
     stacks: tuple[str, ...],
@@ -149,28 +168,19 @@ def generate_command(
     helmreleases_dir: Path | None,
     namespace: str,
     check: bool,
-    gpu: str | None,
-    gpus_per_node: int | None,
-    nodes: int | None,
-    stacks_dir: Path,
-    recipes_dir: Path,
-    catalog_dirs: tuple[Path, ...],
+    **inputs: Any,
 ) -> None:
     """Write each stack's values (and HelmRelease); a run with any invalid stack writes nothing."""
     from rocm_vllm.errors import ExitCode
     from rocm_vllm.findings import render_text
     from rocm_vllm.flux import ChartSource, helmrelease_document
     from rocm_vllm.paths import display_path
-    from rocm_vllm.stack import STACK_CHART, STAMP_PREFIX, load_stack, stack_helmrelease, values_document
-    from rocm_vllm.yamlio import write_files_atomically
+    from rocm_vllm.stack import STACK_CHART, STAMP_PREFIX, stack_helmrelease, values_document
 
-    context = check_context(catalog_dirs)
-    inventory = _inventory(gpu, gpus_per_node, nodes)
-    files = _stack_files(stacks, stacks_dir)
-    results = [load_stack(p, context, recipes_dir=recipes_dir, inventory=inventory) for p in files]
+    results = StackInputs.pop_from(inputs).load_all(stacks)
     findings = sorted({f for r in results for f in r.findings})
     if not all(r.ok for r in results):
-        click.echo(render_text(findings, len(files)), nl=False, err=True)
+        click.echo(render_text(findings, len(results)), nl=False, err=True)
         click.echo("error: invalid stacks; nothing was written", err=True)
         sys.exit(int(ExitCode.INVALID_INPUT))
     for finding in findings:
@@ -191,55 +201,23 @@ def generate_command(
                 stamp=stamp,
             )
             outputs[helmreleases_dir / f"{result.name}.yaml"] = helmrelease_document(obj, stamp)
-    changed = [
-        p for p, text in sorted(outputs.items()) if not p.is_file() or p.read_text(encoding="utf-8") != text
-    ]
-    if check:
-        for path in changed:
-            click.echo(f"{display_path(path)} would change")
-        if changed:
-            click.echo(f"error: {len(changed)} file(s) out of date; run: rocm-vllm stack generate", err=True)
-            sys.exit(int(ExitCode.INVALID_INPUT))
-        click.echo(f"{len(outputs)} generated file(s) up to date")
-        return
-    write_files_atomically({p: outputs[p] for p in changed})
-    click.echo(
-        f"{len(outputs)} generated file(s): {len(changed)} written, {len(outputs) - len(changed)} unchanged"
-    )
+    write_or_check(outputs, check=check, rerun="rocm-vllm stack generate")
 
 
 @stack.command("render")
 @click.argument("stack_ref", metavar="STACK")
 @render_options
-@inventory_options
-@stacks_dir_option
-@recipes_dir_option
-@catalog_option
+@stack_inputs
 @reports_errors
-def render_command(
-    stack_ref: str,
-    gpu: str | None,
-    gpus_per_node: int | None,
-    nodes: int | None,
-    stacks_dir: Path,
-    recipes_dir: Path,
-    catalog_dirs: tuple[Path, ...],
-    **render_args: Any,
-) -> None:
+def render_command(stack_ref: str, **kwargs: Any) -> None:
     """Print the manifests of STACK (a file, or a name in --stacks-dir), rendered through charts/rocm-vllm-stack and
     validated against the Kubernetes and CRD schemas."""
     from rocm_vllm.paths import chart_dir, display_path
     from rocm_vllm.render import render_values
-    from rocm_vllm.stack import STACK_CHART, load_valid_stack
+    from rocm_vllm.stack import STACK_CHART
 
-    request = RenderRequest.pop_from(render_args)
-    result = load_valid_stack(
-        stack_ref,
-        check_context(catalog_dirs),
-        stacks_dir=stacks_dir,
-        recipes_dir=recipes_dir,
-        inventory=_inventory(gpu, gpus_per_node, nodes),
-    )
+    request = RenderRequest.pop_from(kwargs)
+    result = StackInputs.pop_from(kwargs).load_valid(stack_ref)
     release = render_values(chart_dir(STACK_CHART), result.values, request.options(result.name))
     stamp = request.stamp(["rocm-vllm", "stack", "render", display_path(result.path)])
     write_output(release.manifest_text(stamp=stamp), request.output)
@@ -248,34 +226,16 @@ def render_command(
 @stack.command("helmrelease")
 @click.argument("stack_ref", metavar="STACK")
 @flux_options("rocm-vllm-stack", "stack")
-@inventory_options
-@stacks_dir_option
-@recipes_dir_option
-@catalog_option
+@stack_inputs
 @reports_errors
-def helmrelease_command(
-    stack_ref: str,
-    gpu: str | None,
-    gpus_per_node: int | None,
-    nodes: int | None,
-    stacks_dir: Path,
-    recipes_dir: Path,
-    catalog_dirs: tuple[Path, ...],
-    **flux_args: Any,
-) -> None:
+def helmrelease_command(stack_ref: str, **kwargs: Any) -> None:
     """A Flux HelmRelease installing charts/rocm-vllm-stack with STACK's values inline."""
     from rocm_vllm.flux import helmrelease_document
     from rocm_vllm.paths import chart_dir
-    from rocm_vllm.stack import STACK_CHART, load_valid_stack, stack_helmrelease
+    from rocm_vllm.stack import STACK_CHART, stack_helmrelease
 
-    request = FluxRequest.pop_from(flux_args)
-    result = load_valid_stack(
-        stack_ref,
-        check_context(catalog_dirs),
-        stacks_dir=stacks_dir,
-        recipes_dir=recipes_dir,
-        inventory=_inventory(gpu, gpus_per_node, nodes),
-    )
+    request = FluxRequest.pop_from(kwargs)
+    result = StackInputs.pop_from(kwargs).load_valid(stack_ref)
     stamp = request.stamp(["rocm-vllm", "stack", "helmrelease"], result.path.as_posix())
     obj = stack_helmrelease(
         result,
