@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import ClassVar
 
 import click
 
@@ -23,7 +24,34 @@ from rocm_vllm.commands.common import (
 from rocm_vllm.errors import ExitCode, UsageError, exit_code_for
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose commands beyond validate/generate/catalog are imported when used (or listed by --help),
+    so `rocm-vllm --version` and a plain `validate` never load the other command modules."""
+
+    LAZY_COMMANDS: ClassVar[dict[str, str]] = {
+        "cache": "rocm_vllm.commands.cache:cache",
+        "helmrelease": "rocm_vllm.commands.helmrelease:helmrelease",
+        "index": "rocm_vllm.commands.index:index",
+        "plan": "rocm_vllm.commands.plan:plan",
+        "render": "rocm_vllm.commands.render:render",
+        "select": "rocm_vllm.commands.select:select",
+        "stack": "rocm_vllm.commands.stack:stack",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.LAZY_COMMANDS:
+            import importlib
+
+            module_name, _, attribute = self.LAZY_COMMANDS[cmd_name].partition(":")
+            command: click.Command = getattr(importlib.import_module(module_name), attribute)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", message=f"rocm-vllm %(version)s (vLLM {VLLM_VERSION})")
 def cli() -> None:
     """Recipes, Helm values and manifests for serving vLLM on AMD Instinct GPUs in Kubernetes."""
@@ -142,23 +170,6 @@ def catalog_command(output_format: str, catalog_dirs: tuple[Path, ...]) -> None:
     click.echo("Models:")
     for name, model in catalog.models.items():
         click.echo(f"  {name}: {', '.join(c.hf_id for c in model.checkpoints)}")
-
-
-def _register_commands() -> None:
-    """Commands beyond validate/generate live in rocm_vllm.commands; their modules import only click."""
-    from rocm_vllm.commands.cache import cache
-    from rocm_vllm.commands.helmrelease import helmrelease
-    from rocm_vllm.commands.index import index
-    from rocm_vllm.commands.plan import plan
-    from rocm_vllm.commands.render import render
-    from rocm_vllm.commands.select import select
-    from rocm_vllm.commands.stack import stack
-
-    for command in (render, helmrelease, index, select, plan, cache, stack):
-        cli.add_command(command)
-
-
-_register_commands()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
