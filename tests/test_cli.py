@@ -78,3 +78,13 @@ def test_catalog_lists_gpus_and_models(capsys: pytest.CaptureFixture[str]) -> No
     assert main(["catalog", "--format", "json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert {"MI300X", "MI325X", "MI355X"} <= set(payload["gpus"]) and len(payload["models"]) >= 12
+
+
+def test_version_loads_no_command_module() -> None:
+    code = (
+        "import sys; from rocm_vllm.cli import main; rc = main(['--version']); "
+        "print(sorted(m for m in sys.modules if m.startswith('rocm_vllm.commands.') and m != "
+        "'rocm_vllm.commands.common')); sys.exit(rc)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
