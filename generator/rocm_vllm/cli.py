@@ -19,6 +19,7 @@ from rocm_vllm.commands.common import (
     check_context,
     output_format_option,
     reports_errors,
+    stop_on_errors,
     write_or_check,
 )
 from rocm_vllm.errors import ExitCode, UsageError, exit_code_for
@@ -109,7 +110,6 @@ def generate(
     catalog_dirs: tuple[Path, ...],
 ) -> None:
     """Turn recipes (default: recipes/) into chart values; a run with any invalid recipe writes nothing."""
-    from rocm_vllm.findings import render_text
     from rocm_vllm.generate import GenerationTargets, plan_generation
     from rocm_vllm.paths import display_path
 
@@ -120,12 +120,7 @@ def generate(
         helmrelease_namespace=namespace,
     )
     result = plan_generation(list(paths) or [Path("recipes")], targets, check_context(catalog_dirs))
-    if not result.ok:
-        click.echo(render_text(result.findings, len(result.validation.files)), nl=False, err=True)
-        click.echo("error: invalid recipes; nothing was written", err=True)
-        sys.exit(int(ExitCode.INVALID_INPUT))
-    for finding in result.findings:
-        click.echo(finding.format(), err=True)
+    stop_on_errors(result.findings, len(result.validation.files), "recipes")
     command = ["rocm-vllm generate", *(str(p) for p in paths), "--out", display_path(out_dir)]
     if manifests_dir:
         command += ["--manifests", display_path(manifests_dir)]

@@ -19,7 +19,7 @@ def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_check_passes_on_the_committed_index(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["index", "--check"]) == 0
-    assert capsys.readouterr().out == "Chart-index.yaml up to date\n"
+    assert capsys.readouterr().out == "1 generated file(s) up to date\n"
 
 
 def test_write_then_check_then_drift(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -34,13 +34,16 @@ def test_write_then_check_then_drift(tmp_path: Path, capsys: pytest.CaptureFixtu
     )
     assert "kind: ChartIndex" in text and "name: rocm-vllm\n" in text
     assert main(args) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == f"{out} unchanged"
+    assert (
+        capsys.readouterr().out.splitlines()[-1]
+        == "1 generated file(s): 0 written, 1 unchanged, 0 stale removed"
+    )
     assert main([*args, "--check"]) == 0
     out.write_text(text.replace("goal: latency", "goal: throughput", 1))
     capsys.readouterr()
     assert main([*args, "--check"]) == 1
     captured = capsys.readouterr()
-    assert f"{out} would change" in captured.out and "is out of date; run: rocm-vllm index" in captured.err
+    assert f"{out} would change" in captured.out and "out of date; run: rocm-vllm index" in captured.err
     assert "goal: throughput" in out.read_text()  # --check wrote nothing
 
 

@@ -101,3 +101,17 @@ def write_or_check(
         f"{len(outputs)} generated file(s): {len(changed)} written, {len(outputs) - len(changed)} unchanged, "
         f"{len(stale)} stale removed"
     )
+
+
+def stop_on_errors(findings: list[Any], checked: int, what: str) -> None:
+    """Shared by every command that writes files: any error lists all findings and exits 1 before anything is
+    written; warnings alone are shown and the run goes on."""
+    from rocm_vllm.errors import ExitCode
+    from rocm_vllm.findings import has_errors, render_text
+
+    if has_errors(findings):
+        click.echo(render_text(findings, checked), nl=False, err=True)
+        click.echo(f"error: invalid {what}; nothing was written", err=True)
+        sys.exit(int(ExitCode.INVALID_INPUT))
+    for finding in findings:
+        click.echo(finding.format(), err=True)

@@ -16,6 +16,7 @@ from rocm_vllm.commands.common import (
     output_format_option,
     recipes_dir_option,
     reports_errors,
+    stop_on_errors,
     write_or_check,
     write_output,
 )
@@ -171,20 +172,12 @@ def generate_command(
     **inputs: Any,
 ) -> None:
     """Write each stack's values (and HelmRelease); a run with any invalid stack writes nothing."""
-    from rocm_vllm.errors import ExitCode
-    from rocm_vllm.findings import render_text
     from rocm_vllm.flux import ChartSource, helmrelease_document
     from rocm_vllm.paths import display_path
     from rocm_vllm.stack import STACK_CHART, STAMP_PREFIX, stack_helmrelease, values_document
 
     results = StackInputs.pop_from(inputs).load_all(stacks)
-    findings = sorted({f for r in results for f in r.findings})
-    if not all(r.ok for r in results):
-        click.echo(render_text(findings, len(results)), nl=False, err=True)
-        click.echo("error: invalid stacks; nothing was written", err=True)
-        sys.exit(int(ExitCode.INVALID_INPUT))
-    for finding in findings:
-        click.echo(finding.format(), err=True)
+    stop_on_errors(sorted({f for r in results for f in r.findings}), len(results), "stacks")
     outputs: dict[Path, str] = {}
     for result in results:
         outputs[out_dir / f"{result.name}.yaml"] = values_document(result, out_dir)
