@@ -198,11 +198,10 @@ spec:
       {{- else }}
       emptyDir: {}
       {{- end }}
-    {{- if $download }}
+    {{- /* Scratch space for the read-only helper containers (download, the stack's cache wait). */}}
     - name: tmp
       emptyDir:
         sizeLimit: 1Gi
-    {{- end }}
     {{- with $.Values.model.hfTokenSecret.name }}
     - name: hf-token
       secret:
