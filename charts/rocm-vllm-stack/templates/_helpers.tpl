@@ -139,7 +139,7 @@ cache claim with downloads off and an init container waiting for the download Jo
 {{- $_ := set $values "apiKey" (deepCopy $root.Values.apiKey) }}
 {{- end }}
 {{- /* A model's API port admits the router even when networkPolicy.clients is narrowed. */}}
-{{- if $values.networkPolicy.clients }}
+{{- if and $root.Values.router.enabled $values.networkPolicy.clients }}
 {{- $router := dict "podSelector" (dict "matchLabels" (include "rocm-vllm-stack.routerSelectorLabels" $root | fromYaml)) }}
 {{- $_ := set $values.networkPolicy "clients" (append (deepCopy $values.networkPolicy.clients) $router) }}
 {{- end }}

@@ -29,7 +29,7 @@ spec:
   rolloutStrategy:
     type: RollingUpdate
     rollingUpdateConfiguration:
-      {{- include "rocm-vllm.lwsRollingUpdate" . | nindent 6 }}
+      {{- include "rocm-vllm.lwsRollingUpdate" . | trim | nindent 6 }}
   networkConfig:
     subdomainPolicy: {{ .Values.multiNode.subdomainPolicy }}
   leaderWorkerTemplate:

@@ -119,7 +119,9 @@ spec:
           mountPath: {{ $.Values.cache.mountPath }}
         - name: tmp
           mountPath: /tmp
-        {{- include "rocm-vllm.hfTokenMount" $ | nindent 8 }}
+        {{- with (include "rocm-vllm.hfTokenMount" $ | trim) }}
+        {{- . | nindent 8 }}
+        {{- end }}
     {{- end }}
   {{- end }}
   containers:
@@ -178,7 +180,9 @@ spec:
           {{- if $.Values.cache.readOnly }}
           readOnly: true
           {{- end }}
-        {{- include "rocm-vllm.hfTokenMount" $ | nindent 8 }}
+        {{- with (include "rocm-vllm.hfTokenMount" $ | trim) }}
+        {{- . | nindent 8 }}
+        {{- end }}
         {{- with $.Values.extraVolumeMounts }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
