@@ -7,7 +7,7 @@ K8S_VERSION ?= 1.33
 RECIPES ?= recipes
 VALUES ?= values
 
-.PHONY: index help install generate validate test lint typecheck unit check-drift golden bench package crds e2e clean
+.PHONY: index help install generate validate test lint typecheck unit check-drift golden bench package crds e2e scan schemas clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -44,7 +44,17 @@ check-drift: $(STAMP) ## Fail when values/ or Chart-index.yaml differ from what 
 	$(BIN)/rocm-vllm generate $(RECIPES) --out $(VALUES) --check
 	$(BIN)/rocm-vllm stack generate --out $(VALUES)/stacks --helmreleases helmreleases/stacks --check
 	$(BIN)/python scripts/sync_stack_schema.py --check
+	$(BIN)/python scripts/k8s_schema_defs.py --check
 	$(BIN)/rocm-vllm index --check
+
+scan: $(STAMP) ## checkov + trivy on every ci scenario and recipe render; fails on findings not in ci/scan-exceptions.yaml
+	$(BIN)/python -m pip install --quiet -e '.[scan]'
+	$(BIN)/python scripts/scan_charts.py
+
+schemas: $(STAMP) ## Regenerate the Kubernetes types in the values schemas and the stack's embedded schemas
+	$(BIN)/python scripts/k8s_schema_defs.py
+	$(BIN)/python scripts/sync_stack_schema.py
+	$(BIN)/python scripts/k8s_schema_defs.py
 
 golden: $(STAMP) ## Rewrite the reviewed golden renders under tests/golden/
 	$(BIN)/python scripts/update_golden.py

@@ -40,7 +40,9 @@ CHARTS = REPO_ROOT / "charts"
 EXCEPTIONS = REPO_ROOT / "ci" / "scan-exceptions.yaml"
 KUBE_VERSION = "1.33.0"
 POD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "ReplicaSet"}
-_TRIVY_CONTAINER = re.compile(r"[Cc]ontainer '?\"?(?P<name>[A-Za-z0-9-]+)")
+CHECKOV_OUT = ("-o", "json", "--skip-download")
+TRIVY_OUT = ("--format", "json")
+_TRIVY_CONTAINER = re.compile(r"[Cc]ontainer ['\"](?P<name>[A-Za-z0-9-]+)['\"]")
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,9 @@ def write_targets(workdir: Path) -> dict[str, Target]:
     for index, (name, chart, values) in enumerate(scenarios()):
         for obj in rendered_objects(chart, values):
             for scannable in as_scannable(obj):
-                target = Target(name, scannable["kind"], scannable["metadata"]["name"], pod_component(scannable))
+                target = Target(
+                    name, scannable["kind"], scannable["metadata"]["name"], pod_component(scannable)
+                )
                 file_name = f"{index:03d}-{len(targets):05d}.yaml"
                 (workdir / file_name).write_text(yaml.safe_dump(scannable, sort_keys=False), encoding="utf-8")
                 targets[file_name] = target
@@ -160,8 +164,16 @@ def tool(name: str) -> str:
 def run_checkov(workdir: Path, targets: dict[str, Target]) -> list[Finding]:
     env = dict(os.environ, BC_SKIP_MAPPING="TRUE", CHECKOV_RUN_SCA_PACKAGE_SCAN_V2="false")
     proc = subprocess.run(
-        [tool("checkov"), "-d", str(workdir), "--framework", "kubernetes", "--compact", "--quiet"]
-        + ["-o", "json", "--skip-download"],
+        [
+            tool("checkov"),
+            "-d",
+            str(workdir),
+            "--framework",
+            "kubernetes",
+            "--compact",
+            "--quiet",
+            *CHECKOV_OUT,
+        ],
         capture_output=True,
         text=True,
         env=env,
@@ -184,8 +196,18 @@ def run_checkov(workdir: Path, targets: dict[str, Target]) -> list[Finding]:
 def run_trivy(workdir: Path, targets: dict[str, Target]) -> list[Finding]:
     cache = workdir.parent / "trivy-cache"
     proc = subprocess.run(
-        [tool("trivy"), "config", "--skip-check-update", "--misconfig-scanners", "kubernetes", "--quiet"]
-        + ["--cache-dir", str(cache), "--format", "json", str(workdir)],
+        [
+            tool("trivy"),
+            "config",
+            "--skip-check-update",
+            "--misconfig-scanners",
+            "kubernetes",
+            "--quiet",
+            *TRIVY_OUT,
+            "--cache-dir",
+            str(cache),
+            str(workdir),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -262,16 +284,20 @@ def main(argv: list[str] | None = None) -> int:
     unexcepted = [f for f in findings if excepted(f, exceptions) is None]
     used = {id(e) for f in findings if (e := excepted(f, exceptions)) is not None}
     scenario_count = len({t.scenario for t in targets.values()})
-    print(f"scanned {len(targets)} objects from {scenario_count} renders: {len(findings)} findings, "
-          f"{len(findings) - len(unexcepted)} excepted, {len(unexcepted)} not excepted")
+    print(
+        f"scanned {len(targets)} objects from {scenario_count} renders: {len(findings)} findings, "
+        f"{len(findings) - len(unexcepted)} excepted, {len(unexcepted)} not excepted"
+    )
     if args.counts:
         print("findings per pod template (all findings / not excepted):")
         everything = per_pod_template(findings, targets)
         remaining = per_pod_template(unexcepted, targets)
         for component, figures in everything.items():
             rest = remaining[component]
-            print(f"  {component:12} {figures['templates']:4d} templates  checkov {figures['checkov']:5.1f} / "
-                  f"{rest['checkov']:4.1f}  trivy {figures['trivy']:5.1f} / {rest['trivy']:4.1f}")
+            print(
+                f"  {component:12} {figures['templates']:4d} templates  checkov {figures['checkov']:5.1f} / "
+                f"{rest['checkov']:4.1f}  trivy {figures['trivy']:5.1f} / {rest['trivy']:4.1f}"
+            )
         by_check = Counter((f.scanner, f.check, f.target.component) for f in findings)
         for (scanner, check, component), n in sorted(by_check.items()):
             print(f"    {scanner:8} {check:12} {component or '(none)':12} {n}")

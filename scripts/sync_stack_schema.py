@@ -3,7 +3,8 @@
 The stack's `models.<key>` and `modelDefaults` are charts/rocm-vllm values, and `cache.values` are
 charts/rocm-vllm-cache values, laid over those charts' defaults: the stack schema embeds each chart's own schema (as
 `definitions.rocmVllmValues` / `definitions.rocmVllmCacheValues`, with `required` dropped because a stack gives only
-what differs from the defaults; their Kubernetes type definitions are hoisted to the root `definitions`), so `helm install` rejects a misspelled model value exactly as the single-model
+what differs from the defaults; their Kubernetes type definitions are hoisted to the root `definitions`), so
+`helm install` rejects a misspelled model value exactly as the single-model
 chart does. Run after changing either chart's schema; tests/charts/test_stack_chart.py fails while they differ.
 
     python scripts/sync_stack_schema.py [--check]

@@ -388,7 +388,15 @@ def test_multi_node_lws_shape_and_leader_only_service(render_objects: Any) -> No
 def _without_role_specific(template: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(template)
     for c in out["spec"]["containers"]:
-        for key in ("command", "args", "ports", "startupProbe", "readinessProbe", "livenessProbe", "lifecycle"):
+        for key in (
+            "command",
+            "args",
+            "ports",
+            "startupProbe",
+            "readinessProbe",
+            "livenessProbe",
+            "lifecycle",
+        ):
             c.pop(key, None)
     return out
 
@@ -697,7 +705,9 @@ def test_networkpolicy_admits_configured_clients_and_the_test_pod(render_objects
     assert api["ports"] == [{"port": "http", "protocol": "TCP"}]
     assert api["from"][:-1] == clients
     test_pod = one(objects, "Pod")["metadata"]["labels"]
-    assert matches(api["from"][-1]["podSelector"]["matchLabels"], test_pod), "helm test pod must reach the API"
+    assert matches(api["from"][-1]["podSelector"]["matchLabels"], test_pod), (
+        "helm test pod must reach the API"
+    )
 
 
 def test_monitors_scrape_metrics_on_leaders(render_objects: Any) -> None:

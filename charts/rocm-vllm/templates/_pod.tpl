@@ -155,7 +155,7 @@ spec:
         {{- with $.Values.vllm.extraEnv }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
-      {{- if ne $role "worker" }}
+      {{- if and (ne $role "worker") (gt (int $.Values.drain.preStopSleepSeconds) 0) }}
       {{- /* Graceful drain: pause until the endpoints controller has taken the pod out of the Service, then the
       kubelet's SIGTERM makes vLLM refuse new requests and finish in-flight ones for up to --shutdown-timeout. */}}
       lifecycle:

@@ -37,20 +37,16 @@ spec:
           value: {{ printf "http://%s.%s.svc:%v" (include "rocm-vllm.fullname" .) .Release.Namespace .Values.service.port | quote }}
         - name: MODEL_NAME
           value: {{ include "rocm-vllm.servedModelName" . | quote }}
-        {{- if .Values.apiKey.secretName }}
-        - name: API_KEY
-          valueFrom:
-            secretKeyRef:
-              name: {{ .Values.apiKey.secretName | quote }}
-              key: {{ .Values.apiKey.secretKey | quote }}
-        {{- end }}
+
       command:
         - /bin/sh
         - -c
         - |
           set -eu
           set -- --silent --show-error --fail --retry 5 --retry-connrefused --retry-delay 5 --max-time 30
-          if [ -n "${API_KEY:-}" ]; then set -- "$@" --header "Authorization: Bearer ${API_KEY}"; fi
+          if [ -f /var/run/secrets/api-key/key ]; then
+            set -- "$@" --header "Authorization: Bearer $(cat /var/run/secrets/api-key/key)"
+          fi
           body=$(curl "$@" "${BASE_URL}/v1/models")
           echo "${body}"
           if printf '%s' "${body}" | tr -d ' \n' | grep -F -q "\"id\":\"${MODEL_NAME}\""; then
@@ -71,9 +67,24 @@ spec:
       volumeMounts:
         - name: tmp
           mountPath: /tmp
+        {{- if .Values.apiKey.secretName }}
+        - name: api-key
+          mountPath: /var/run/secrets/api-key
+          readOnly: true
+        {{- end }}
   volumes:
     - name: tmp
       emptyDir:
         sizeLimit: 16Mi
+    {{- with .Values.apiKey.secretName }}
+    {{- /* The API key as a file (not an environment variable), read only by the curl command line. */}}
+    - name: api-key
+      secret:
+        secretName: {{ . | quote }}
+        defaultMode: 0440
+        items:
+          - key: {{ $.Values.apiKey.secretKey | quote }}
+            path: key
+    {{- end }}
 {{- end }}
 {{- end }}
