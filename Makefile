@@ -7,7 +7,7 @@ K8S_VERSION ?= 1.33
 RECIPES ?= recipes
 VALUES ?= values
 
-.PHONY: index help install generate validate test lint typecheck unit check-drift golden bench package crds e2e clean
+.PHONY: index help install generate validate test lint typecheck unit check-drift golden bench wheel package crds e2e clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -45,6 +45,7 @@ check-drift: $(STAMP) ## Fail when values/ or Chart-index.yaml differ from what 
 	$(BIN)/rocm-vllm stack generate --out $(VALUES)/stacks --helmreleases helmreleases/stacks --check
 	$(BIN)/python scripts/sync_stack_schema.py --check
 	$(BIN)/rocm-vllm index --check
+	$(BIN)/python scripts/extract_crd_schemas.py --check
 
 golden: $(STAMP) ## Rewrite the reviewed golden renders under tests/golden/
 	$(BIN)/python scripts/update_golden.py
@@ -52,11 +53,14 @@ golden: $(STAMP) ## Rewrite the reviewed golden renders under tests/golden/
 bench: $(STAMP) ## Benchmarks: CLI start-up, validate+generate vs bare Helm render, stacks vs single releases, 1,000 recipes
 	$(BIN)/python scripts/bench.py
 
+wheel: $(STAMP) ## Build the wheel and sdist into dist/ (charts, recipes, stacks and schemas inside)
+	$(BIN)/python -m build --no-isolation --outdir dist .
+
 package: $(STAMP) ## Package every chart reproducibly into dist/ through Helm's engine
 	$(BIN)/python scripts/package_charts.py --out dist
 
-crds: $(STAMP) ## Download the pinned upstream CRDs (checksummed) for users without ../shared/crds
-	$(BIN)/python scripts/fetch_crds.py --dest .cache/crds
+crds: $(STAMP) ## Re-extract the shipped CRD schemas from the pinned CRDs (../shared/crds, else downloaded)
+	$(BIN)/python scripts/extract_crd_schemas.py
 
 e2e: $(STAMP) ## End-to-end tests on a kind cluster (needs docker, kind, kubectl, helm)
 	bash ci/kind/run-e2e.sh $(K8S_VERSION)

@@ -23,6 +23,7 @@ from rocm_vllm.commands.common import (
     write_or_check,
 )
 from rocm_vllm.errors import ExitCode, UsageError, exit_code_for
+from rocm_vllm.paths import default_sources
 
 
 class LazyGroup(click.Group):
@@ -68,7 +69,9 @@ def validate(paths: tuple[Path, ...], output_format: str, catalog_dirs: tuple[Pa
     from rocm_vllm.findings import render_json, render_text
     from rocm_vllm.validate import validate_paths
 
-    result = validate_paths(list(paths) or [Path("recipes")], check_context(catalog_dirs))
+    result = validate_paths(
+        list(paths) or [default_sources(Path("recipes"), "recipes")], check_context(catalog_dirs)
+    )
     render = render_json if output_format == "json" else render_text
     click.echo(render(result.findings, len(result.files)), nl=False)
     sys.exit(int(ExitCode.OK if result.ok else ExitCode.INVALID_INPUT))
@@ -119,7 +122,9 @@ def generate(
         helmreleases_dir=helmreleases_dir,
         helmrelease_namespace=namespace,
     )
-    result = plan_generation(list(paths) or [Path("recipes")], targets, check_context(catalog_dirs))
+    result = plan_generation(
+        list(paths) or [default_sources(Path("recipes"), "recipes")], targets, check_context(catalog_dirs)
+    )
     stop_on_errors(result.findings, len(result.validation.files), "recipes")
     command = ["rocm-vllm generate", *(str(p) for p in paths), "--out", display_path(out_dir)]
     if manifests_dir:

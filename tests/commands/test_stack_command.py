@@ -69,7 +69,7 @@ def test_committed_example_is_current(capsys: pytest.CaptureFixture[str]) -> Non
     )
 
 
-def test_generate_writes_stamped_values_and_a_helmrelease(tmp_path: Path, crd_dir: Path) -> None:
+def test_generate_writes_stamped_values_and_a_helmrelease(tmp_path: Path) -> None:
     out, releases = tmp_path / "values", tmp_path / "releases"
     assert main(["stack", "generate", EXAMPLE, "--out", str(out), "--helmreleases", str(releases)]) == 0
     text = (out / f"{EXAMPLE}.yaml").read_text()
@@ -84,7 +84,7 @@ def test_generate_writes_stamped_values_and_a_helmrelease(tmp_path: Path, crd_di
         "values": {"download": {"hfTokenSecret": {"name": "hf-token"}}},
     }
     release = yaml.safe_load((releases / f"{EXAMPLE}.yaml").read_text())
-    assert validate_objects([release], "1.33.0", crd_dir) == []
+    assert validate_objects([release], "1.33.0") == []
     assert release["spec"]["chartRef"] == {"kind": "OCIRepository", "name": "rocm-vllm-stack"}
     assert release["spec"]["values"] == values
     ignored = [rule["target"] for rule in release["spec"]["driftDetection"]["ignore"]]
@@ -134,7 +134,7 @@ def test_render_rejected_override_exits_1(capsys: pytest.CaptureFixture[str]) ->
     assert "router.image.tag" in capsys.readouterr().err
 
 
-def test_helmrelease_sources(capsys: pytest.CaptureFixture[str], crd_dir: Path) -> None:
+def test_helmrelease_sources(capsys: pytest.CaptureFixture[str]) -> None:
     assert (
         main(["stack", "helmrelease", EXAMPLE, "--source-kind", "HelmRepository", "--source-name", "charts"])
         == 0
@@ -143,7 +143,7 @@ def test_helmrelease_sources(capsys: pytest.CaptureFixture[str], crd_dir: Path) 
     assert obj["spec"]["chart"]["spec"]["chart"] == "rocm-vllm-stack"
     assert obj["spec"]["chart"]["spec"]["version"] == "0.1.0"
     assert obj["metadata"]["labels"]["app.kubernetes.io/name"] == "rocm-vllm-stack"
-    assert validate_objects([obj], "1.33.0", crd_dir) == []
+    assert validate_objects([obj], "1.33.0") == []
     assert (
         main(["stack", "helmrelease", EXAMPLE, "--source-kind", "GitRepository", "--source-name", "repo"])
         == 0

@@ -99,12 +99,13 @@ class StackInputs:
 
 def _stack_files(references: tuple[str, ...], stacks_dir: Path) -> list[Path]:
     from rocm_vllm.errors import UsageError
+    from rocm_vllm.paths import default_sources
     from rocm_vllm.stack import resolve_stack_path
     from rocm_vllm.yamlio import iter_yaml_files
 
     if not references:
-        if not stacks_dir.is_dir():
-            raise UsageError(f"{stacks_dir}: no such directory (name the stack files)")
+        # ./stacks when it exists, else the example stacks shipped with the package.
+        stacks_dir = default_sources(stacks_dir, "stacks")
         files = list(iter_yaml_files([stacks_dir]))
     else:
         files = []
