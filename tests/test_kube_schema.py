@@ -4,6 +4,7 @@ a CRD folder the user names), nothing skipped."""
 from __future__ import annotations
 
 import copy
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -143,29 +144,6 @@ def test_every_custom_resource_the_charts_render_has_a_shipped_schema() -> None:
     assert rendered_or_paired <= shipped
 
 
-CUSTOM_CRD = """\
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.example.com}
-spec:
-  group: example.com
-  names: {kind: Widget, plural: widgets}
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              type: object
-              properties:
-                size: {type: integer}
-"""
-
-
 def test_a_crd_folder_adds_kinds_the_package_does_not_ship(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -177,7 +155,7 @@ def test_a_crd_folder_adds_kinds_the_package_does_not_ship(
     }
     (problem,) = kube_schema.validate_objects([widget], "1.33.0")
     assert "no CRD schema shipped for it" in problem and kube_schema.CRD_DIR_ENV in problem
-    (tmp_path / "widgets.yaml").write_text(CUSTOM_CRD)
+    shutil.copy(REPO_ROOT / "tests" / "fixtures" / "crds" / "widgets.example.com.yaml", tmp_path)
     monkeypatch.setenv(kube_schema.CRD_DIR_ENV, str(tmp_path))
     assert kube_schema.validate_objects([widget], "1.33.0") == []
     assert kube_schema.validate_objects([LWS], "1.33.0") == []  # shipped kinds still known

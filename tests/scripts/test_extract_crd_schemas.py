@@ -28,24 +28,7 @@ def extract() -> ModuleType:
     return module
 
 
-CRD = b"""\
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.example.com}
-spec:
-  group: example.com
-  names: {kind: Widget, plural: widgets}
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema: {openAPIV3Schema: {type: object, properties: {spec: {type: object}}}}
-    - name: v0
-      served: false
-      storage: false
-      schema: {openAPIV3Schema: {type: object}}
-"""
+CRD = (REPO_ROOT / "tests" / "fixtures" / "crds" / "widgets.example.com.yaml").read_bytes()
 
 
 def pinned(extract: ModuleType, name: str, data: bytes) -> object:
