@@ -133,9 +133,20 @@ def test_release_runs_on_version_tags_and_publishes_every_artifact() -> None:
     assert set(publish_step["env"]) == {"ROCM_VLLM_REGISTRY_USERNAME", "ROCM_VLLM_REGISTRY_PASSWORD", "OWNER"}
     repository_dir = re.search(r"REPOSITORY_DIR=(\S+)", publish_step["run"])
     assert repository_dir
-    upload = next(s for s in release["steps"] if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
+    upload = next(
+        s for s in release["steps"] if s.get("uses", "").startswith("actions/upload-pages-artifact@")
+    )
     assert upload["with"]["path"] == repository_dir.group(1)
     release_step = next(r for r in runs if "gh release create" in r)
     for asset in ("dist/python/*.whl", "dist/python/*.tar.gz", "dist/*.tgz"):
         assert asset in release_step
     assert _makefile_default("REPOSITORY_DIR")  # `make publish` writes the chart repository by default too
+
+
+def test_default_flux_source_is_where_the_release_workflow_publishes() -> None:
+    """The release pushes to oci://ghcr.io/<owner, lower case>/charts; HelmReleases default to that place."""
+    from rocm_vllm.flux import PUBLISHED_CHARTS
+
+    workflow = (WORKFLOWS_DIR / "release.yaml").read_text(encoding="utf-8")
+    assert 'REGISTRY="oci://ghcr.io/${OWNER,,}/charts"' in workflow
+    assert re.fullmatch(r"oci://ghcr\.io/[a-z0-9][a-z0-9-]*/charts", PUBLISHED_CHARTS)
