@@ -125,7 +125,7 @@ def test_release_runs_on_version_tags_and_publishes_every_artifact() -> None:
     runs = [step.get("run", "") for step in release["steps"]]
     order = [
         next(i for i, r in enumerate(runs) if needle in r)
-        for needle in ("make check-drift", "-m build", "make package", "make publish", "gh release create")
+        for needle in ("make check-drift", "make wheel", "make package", "make publish", "gh release create")
     ]
     assert order == sorted(order), "drift check, build, package, publish, then the release"
     publish_step = next(s for s in release["steps"] if "make publish" in s.get("run", ""))
@@ -138,7 +138,7 @@ def test_release_runs_on_version_tags_and_publishes_every_artifact() -> None:
     )
     assert upload["with"]["path"] == repository_dir.group(1)
     release_step = next(r for r in runs if "gh release create" in r)
-    for asset in ("dist/python/*.whl", "dist/python/*.tar.gz", "dist/*.tgz"):
+    for asset in ("dist/*.whl", "dist/*.tar.gz", "dist/*.tgz"):
         assert asset in release_step
     assert _makefile_default("REPOSITORY_DIR")  # `make publish` writes the chart repository by default too
 
