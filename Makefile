@@ -5,9 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 K8S_VERSION ?= 1.33
 RECIPES ?= recipes
+# make publish: the OCI repository root, whether it speaks plain HTTP, and where the HTTP chart repository goes.
+REGISTRY ?=
+PLAIN_HTTP ?=
+REPOSITORY_DIR ?= dist/repository
 VALUES ?= values
+SCAN_VENV ?= .venv-scan
 
-.PHONY: index help install generate validate test lint typecheck unit check-drift golden bench package crds e2e scan schemas clean
+.PHONY: index publish help install generate validate test lint typecheck unit check-drift golden bench wheel package crds e2e scan schemas clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -46,10 +51,17 @@ check-drift: $(STAMP) ## Fail when values/ or Chart-index.yaml differ from what 
 	$(BIN)/python scripts/sync_stack_schema.py --check
 	$(BIN)/python scripts/k8s_schema_defs.py --check
 	$(BIN)/rocm-vllm index --check
+	$(BIN)/python scripts/extract_crd_schemas.py --check
 
-scan: $(STAMP) ## checkov + trivy on every ci scenario and recipe render; fails on findings not in ci/scan-exceptions.yaml
-	$(BIN)/python -m pip install --quiet -e '.[scan]'
-	$(BIN)/python scripts/scan_charts.py
+# The scanners live in their own virtualenv: checkov pins versions (packaging<24) the dev tools outgrew.
+$(SCAN_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SCAN_VENV)/bin/python -m pip install --quiet -e '.[scan]'
+	@touch $@
+
+scan: $(SCAN_VENV)/.installed ## checkov + trivy on every ci scenario and recipe render; fails on findings not in ci/scan-exceptions.yaml
+	$(SCAN_VENV)/bin/python scripts/scan_charts.py
 
 schemas: $(STAMP) ## Regenerate the Kubernetes types in the values schemas and the stack's embedded schemas
 	$(BIN)/python scripts/k8s_schema_defs.py
@@ -62,17 +74,24 @@ golden: $(STAMP) ## Rewrite the reviewed golden renders under tests/golden/
 bench: $(STAMP) ## Benchmarks: CLI start-up, validate+generate vs bare Helm render, stacks vs single releases, 1,000 recipes
 	$(BIN)/python scripts/bench.py
 
+wheel: $(STAMP) ## Build the wheel and sdist into dist/ (charts, recipes, stacks and schemas inside)
+	$(BIN)/python -m build --no-isolation --outdir dist .
+
 package: $(STAMP) ## Package every chart reproducibly into dist/ through Helm's engine
 	$(BIN)/python scripts/package_charts.py --out dist
 
-crds: $(STAMP) ## Download the pinned upstream CRDs (checksummed) for users without ../shared/crds
-	$(BIN)/python scripts/fetch_crds.py --dest .cache/crds
+publish: $(STAMP) ## Push every chart to REGISTRY=oci://HOST/PATH (PLAIN_HTTP=1 locally), pull back, check digests, write REPOSITORY_DIR
+	@test -n "$(REGISTRY)" || { echo "usage: make publish REGISTRY=oci://HOST/PATH [PLAIN_HTTP=1] [REPOSITORY_DIR=$(REPOSITORY_DIR)]" >&2; exit 2; }
+	$(BIN)/python scripts/publish.py '$(REGISTRY)' $(if $(PLAIN_HTTP),--plain-http) --out $(REPOSITORY_DIR)
+
+crds: $(STAMP) ## Re-extract the shipped CRD schemas from the pinned CRDs (../shared/crds, else downloaded)
+	$(BIN)/python scripts/extract_crd_schemas.py
 
 e2e: $(STAMP) ## End-to-end tests on a kind cluster (needs docker, kind, kubectl, helm)
 	bash ci/kind/run-e2e.sh $(K8S_VERSION)
 
 clean: ## Remove the virtualenv and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dist .cache
+	rm -rf $(VENV) $(SCAN_VENV) .pytest_cache .mypy_cache .ruff_cache dist .cache
 
-index: $(STAMP) ## Rewrite Chart-index.yaml (charts and the recipe catalog)
+index: $(STAMP) ## Rewrite Chart-index.yaml (the Helm repository index of the charts' archives)
 	$(BIN)/rocm-vllm index

@@ -1,4 +1,4 @@
-"""Shared fixtures: where the chart and the CRDs are, and a render helper for chart tests."""
+"""Shared fixtures: where the chart is, and a render helper for chart tests."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from rocm_vllm import helm
-from rocm_vllm.kube_schema import default_crd_dir
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CHART_DIR = REPO_ROOT / "charts" / "rocm-vllm"
@@ -20,14 +19,6 @@ RenderObjects = Callable[..., list[dict[str, Any]]]
 @pytest.fixture(scope="session")
 def chart_dir() -> Path:
     return CHART_DIR
-
-
-@pytest.fixture(scope="session")
-def crd_dir() -> Path:
-    path = default_crd_dir()
-    if not path.is_dir():
-        pytest.fail(f"CRD directory {path} is missing: set ROCM_VLLM_CRD_DIR or run scripts/fetch_crds.py")
-    return path
 
 
 @pytest.fixture(scope="session")

@@ -137,12 +137,12 @@ def test_main_chart_overrides() -> None:
         main_chart_values_for_cache("")
 
 
-def test_main_chart_serves_read_only_from_the_claim(crd_dir: Path) -> None:
+def test_main_chart_serves_read_only_from_the_claim() -> None:
     from rocm_vllm.kube_schema import validate_objects
 
     values = {"model": {"id": LLAMA_8B[0], "revision": LLAMA_8B[1]}, **main_chart_values_for_cache("llama")}
     objects = helm.split_manifests(helm.render_chart(CHARTS / "rocm-vllm", values, kube_version="1.33.0"))
-    assert validate_objects(objects, "1.33.0", crd_dir) == []
+    assert validate_objects(objects, "1.33.0") == []
     (deployment,) = [o for o in objects if o["kind"] == "Deployment"]
     volume = next(v for v in deployment["spec"]["template"]["spec"]["volumes"] if v["name"] == "model-cache")
     assert volume["persistentVolumeClaim"] == {"claimName": "llama", "readOnly": True}

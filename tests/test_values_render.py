@@ -16,7 +16,7 @@ KUBE_VERSIONS = ("1.29.0", "1.33.0", "1.37.0")
 
 
 @pytest.mark.parametrize("values_file", VALUES, ids=lambda p: p.stem)
-def test_generated_values_render_and_validate(values_file: Path, crd_dir: Path) -> None:
+def test_generated_values_render_and_validate(values_file: Path) -> None:
     values = yaml.safe_load(values_file.read_text())
     for kube_version in KUBE_VERSIONS:
         rendered = helm.render_chart(
@@ -30,7 +30,7 @@ def test_generated_values_render_and_validate(values_file: Path, crd_dir: Path) 
         kinds = {obj["kind"] for obj in objects}
         workload = "LeaderWorkerSet" if values["multiNode"]["nodesPerReplica"] > 1 else "Deployment"
         assert workload in kinds
-        assert validate_objects(objects, kube_version, crd_dir) == [], f"{values_file.name} on {kube_version}"
+        assert validate_objects(objects, kube_version) == [], f"{values_file.name} on {kube_version}"
 
 
 def test_every_recipe_has_generated_values() -> None:

@@ -18,11 +18,13 @@ from rocm_vllm.commands.common import (
     catalog_option,
     check_context,
     output_format_option,
+    recipes_dir_option,
     reports_errors,
     stop_on_errors,
     write_or_check,
 )
 from rocm_vllm.errors import ExitCode, UsageError, exit_code_for
+from rocm_vllm.paths import default_sources
 
 
 class LazyGroup(click.Group):
@@ -68,7 +70,9 @@ def validate(paths: tuple[Path, ...], output_format: str, catalog_dirs: tuple[Pa
     from rocm_vllm.findings import render_json, render_text
     from rocm_vllm.validate import validate_paths
 
-    result = validate_paths(list(paths) or [Path("recipes")], check_context(catalog_dirs))
+    result = validate_paths(
+        list(paths) or [default_sources(Path("recipes"), "recipes")], check_context(catalog_dirs)
+    )
     render = render_json if output_format == "json" else render_text
     click.echo(render(result.findings, len(result.files)), nl=False)
     sys.exit(int(ExitCode.OK if result.ok else ExitCode.INVALID_INPUT))
@@ -119,7 +123,9 @@ def generate(
         helmreleases_dir=helmreleases_dir,
         helmrelease_namespace=namespace,
     )
-    result = plan_generation(list(paths) or [Path("recipes")], targets, check_context(catalog_dirs))
+    result = plan_generation(
+        list(paths) or [default_sources(Path("recipes"), "recipes")], targets, check_context(catalog_dirs)
+    )
     stop_on_errors(result.findings, len(result.validation.files), "recipes")
     command = ["rocm-vllm generate", *(str(p) for p in paths), "--out", display_path(out_dir)]
     if manifests_dir:
@@ -133,11 +139,41 @@ def generate(
 
 @cli.command("catalog")
 @output_format_option
+@click.option(
+    "--recipes",
+    "list_recipes",
+    is_flag=True,
+    help="List the recipes (model, GPUs, nodes, precision, goal) and stacks instead of the GPUs and models.",
+)
+@recipes_dir_option
+@click.option(
+    "--stacks-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("stacks"),
+    show_default=True,
+    help="The stacks --recipes lists.  [default: ./stacks, else the example stacks rocm-vllm ships]",
+)
 @catalog_option
 @reports_errors
-def catalog_command(output_format: str, catalog_dirs: tuple[Path, ...]) -> None:
-    """List the GPUs and models the checks know."""
+def catalog_command(
+    output_format: str,
+    list_recipes: bool,
+    recipes_dir: Path,
+    stacks_dir: Path,
+    catalog_dirs: tuple[Path, ...],
+) -> None:
+    """List the GPUs and models the checks know, or with --recipes the recipes and stacks."""
     import json
+
+    if list_recipes:
+        listing = _recipe_listing(recipes_dir, stacks_dir, catalog_dirs)
+        if output_format == "json":
+            click.echo(json.dumps(listing, indent=2, sort_keys=True))
+        else:
+            from rocm_vllm.recipe_listing import listing_text
+
+            click.echo("\n".join(listing_text(listing)))
+        return
 
     from rocm_vllm.catalog import load_catalog
 
@@ -165,6 +201,26 @@ def catalog_command(output_format: str, catalog_dirs: tuple[Path, ...]) -> None:
     click.echo("Models:")
     for name, model in catalog.models.items():
         click.echo(f"  {name}: {', '.join(c.hf_id for c in model.checkpoints)}")
+
+
+def _recipe_listing(
+    recipes_dir: Path, stacks_dir: Path, catalog_dirs: tuple[Path, ...]
+) -> dict[str, list[dict[str, object]]]:
+    """Every recipe and stack, validated first: anything invalid lists its findings and exits 1."""
+    from rocm_vllm.recipe_listing import recipe_listing
+    from rocm_vllm.stack import load_stack
+    from rocm_vllm.validate import validate_paths
+    from rocm_vllm.yamlio import iter_yaml_files
+
+    context = check_context(catalog_dirs)
+    # ./recipes and ./stacks when they exist, else the catalog and example stacks shipped with the package.
+    recipes = default_sources(recipes_dir, "recipes")
+    result = validate_paths([recipes], context)
+    stop_on_errors(result.findings, len(result.files), "recipes")
+    stack_files = list(iter_yaml_files([default_sources(stacks_dir, "stacks")]))
+    stacks = [load_stack(path, context, recipes_dir=recipes_dir) for path in stack_files]
+    stop_on_errors(sorted({f for stack in stacks for f in stack.findings}), len(stack_files), "stacks")
+    return recipe_listing(result.recipes, context.catalog, stacks)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,10 +2,12 @@
 
 - Built-in kinds: the strict OpenAPI schemas kubernetes-validate bundles for each Kubernetes minor version
   (unknown fields are errors; an API removed in that version has no schema, so it is an error too).
-- Custom resources: the ``openAPIV3Schema`` of the object's version in its CRD (files in ``crd_dir``), made
-  strict like the API server's field validation (``additionalProperties: false`` wherever the schema lists
-  ``properties`` and does not preserve unknown fields); explicit ``null`` counts as absent. The object's
-  ``metadata`` is checked against the same Kubernetes version's ObjectMeta.
+- Custom resources: the ``openAPIV3Schema`` of the object's version in its CRD, made strict like the API
+  server's field validation (``additionalProperties: false`` wherever the schema lists ``properties`` and does
+  not preserve unknown fields); explicit ``null`` counts as absent. The object's ``metadata`` is checked against
+  the same Kubernetes version's ObjectMeta. The schemas ship in the package (``data/crd-schemas/``, extracted
+  from pinned upstream CRDs by ``scripts/extract_crd_schemas.py``); a folder of CRD files named by
+  ``$ROCM_VLLM_CRD_DIR`` (or ``crd_dir``) adds kinds or replaces shipped ones, for clusters on other versions.
 - A kind with neither a built-in schema nor a CRD is a problem, never skipped.
 
 Validators are compiled once per (schema version, apiVersion, kind) and cached: kubernetes-validate's own
@@ -14,7 +16,6 @@ Validators are compiled once per (schema version, apiVersion, kind) and cached: 
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 import os
@@ -28,20 +29,22 @@ import yaml
 from rocm_vllm.errors import UsageError
 
 CRD_DIR_ENV = "ROCM_VLLM_CRD_DIR"
-_REPO_ROOT = Path(__file__).resolve().parents[2]
 _K8S_ID = "https://kubernetes.io/api/"
 _OBJECT_META_REF = "/api/_definitions.json#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 
+CrdKey = tuple[str, str, str]  # (group, version, kind)
 
-def default_crd_dir() -> Path:
-    """``$ROCM_VLLM_CRD_DIR``, else ``<repo>/../shared/crds``, else ``<repo>/.cache/crds`` (what `make crds`
-    downloads, checksummed, for checkouts without the shared directory)."""
+
+def crd_override_dir() -> Path | None:
+    """The folder of extra CRD files named by ``$ROCM_VLLM_CRD_DIR``, if any."""
     env = os.environ.get(CRD_DIR_ENV)
-    if env:
-        return Path(env)
-    shared = _REPO_ROOT.parent / "shared" / "crds"
-    fetched = _REPO_ROOT / ".cache" / "crds"
-    return fetched if not shared.is_dir() and fetched.is_dir() else shared
+    return Path(env) if env else None
+
+
+def shipped_crd_schemas_dir() -> Path:
+    import importlib.resources
+
+    return Path(str(importlib.resources.files("rocm_vllm") / "data" / "crd-schemas"))
 
 
 def _parse_version(version: str) -> tuple[int, int]:
@@ -140,15 +143,30 @@ def _strict(schema: Any) -> Any:
 
 
 @functools.cache
-def _crd_index(crd_dir: Path) -> dict[tuple[str, str, str], dict[str, Any]]:
-    """(group, version, kind) -> strict openAPIV3Schema, for every served version of every CRD in crd_dir."""
-    index: dict[tuple[str, str, str], dict[str, Any]] = {}
+def shipped_crd_index() -> dict[CrdKey, dict[str, Any]]:
+    """(group, version, kind) -> openAPIV3Schema, for every served version of every CRD shipped with the package."""
+    index: dict[CrdKey, dict[str, Any]] = {}
+    for path in sorted(shipped_crd_schemas_dir().glob("*.json")):
+        document = json.loads(path.read_text("utf-8"))
+        for version, schema in document["versions"].items():
+            index[(document["group"], version, document["kind"])] = schema
+    return index
+
+
+@functools.cache
+def _crd_dir_index(crd_dir: Path) -> dict[CrdKey, dict[str, Any]]:
+    """(group, version, kind) -> openAPIV3Schema, for every served version of every CRD file in crd_dir."""
+    index: dict[CrdKey, dict[str, Any]] = {}
     if not crd_dir.is_dir():
-        return index
+        raise UsageError(f"{crd_dir}: no such CRD folder (from {CRD_DIR_ENV} or --crd-dir)")
     for path in sorted(crd_dir.iterdir()):
         if path.suffix not in (".yaml", ".yml", ".json"):
             continue
-        for doc in yaml.load_all(path.read_text(), Loader=yaml.CSafeLoader):
+        try:
+            docs = list(yaml.load_all(path.read_text("utf-8"), Loader=yaml.CSafeLoader))
+        except (UnicodeDecodeError, yaml.YAMLError) as error:
+            raise UsageError(f"{path}: not a CRD file: {str(error).splitlines()[0]}") from error
+        for doc in docs:
             if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
                 continue
             spec = doc["spec"]
@@ -157,20 +175,25 @@ def _crd_index(crd_dir: Path) -> dict[tuple[str, str, str], dict[str, Any]]:
                     continue
                 schema = (version.get("schema") or {}).get("openAPIV3Schema")
                 if schema is not None:
-                    index[(spec["group"], version["name"], spec["names"]["kind"])] = _strict(schema)
+                    index[(spec["group"], version["name"], spec["names"]["kind"])] = schema
     return index
 
 
 @functools.cache
-def _crd_validator(crd_dir: Path, group: str, version: str, kind: str) -> Any | None:
+def _crd_validator(crd_dir: Path | None, group: str, version: str, kind: str) -> Any | None:
     from jsonschema.validators import Draft4Validator
 
-    schema = _crd_index(crd_dir).get((group, version, kind))
+    key = (group, version, kind)
+    schema = (_crd_dir_index(crd_dir) if crd_dir is not None else {}).get(key) or shipped_crd_index().get(key)
     if schema is None:
         return None
-    schema = copy.deepcopy(schema)
-    # metadata is checked against ObjectMeta separately; the CRD only says "type: object".
-    schema.setdefault("properties", {})["metadata"] = {"type": "object"}
+    schema = _strict(schema)  # a new tree: the cached shipped schema stays as loaded
+    # metadata is checked against ObjectMeta separately; the CRD only says "type: object". apiVersion and kind
+    # are every object's, whether or not a CRD's schema lists them.
+    properties = schema.setdefault("properties", {})
+    properties["metadata"] = {"type": "object"}
+    properties.setdefault("apiVersion", {"type": "string"})
+    properties.setdefault("kind", {"type": "string"})
     return Draft4Validator(schema)
 
 
@@ -214,7 +237,8 @@ def validate_objects(
 ) -> list[str]:
     """Return every problem found, as ``"Kind/name: path: message"``; an empty list means all valid."""
     version = schema_version_for(kube_version)
-    crds = (crd_dir if crd_dir is not None else default_crd_dir()).resolve()
+    extra = crd_dir if crd_dir is not None else crd_override_dir()
+    crds = extra.resolve() if extra is not None else None
     problems: list[str] = []
     for obj in objects:
         label = _object_label(obj)
@@ -231,7 +255,8 @@ def validate_objects(
         if crd_validator is None:
             problems.append(
                 f"{label}: (root): no schema for {api_version} {kind}: not a built-in API of Kubernetes "
-                f"{version[0]}.{version[1]} and no CRD for it in {crds} (set {CRD_DIR_ENV}, or run `make crds`)"
+                f"{version[0]}.{version[1]} and no CRD schema shipped for it"
+                + (f" or in {crds}" if crds is not None else f" (set {CRD_DIR_ENV} to a folder of CRD files)")
             )
             continue
         instance = _drop_nulls(dict(obj))

@@ -23,7 +23,7 @@ from rocm_vllm.checks import CheckContext, check_recipe_data
 from rocm_vllm.errors import InvalidInputError
 from rocm_vllm.findings import Finding, Severity, file_finding, finding_at, has_errors
 from rocm_vllm.inventory import NodePool
-from rocm_vllm.paths import display_path, resolve_reference
+from rocm_vllm.paths import display_path, find_by_name, resolve_reference
 from rocm_vllm.recipe import Recipe
 from rocm_vllm.values import deep_merge, recipe_to_values, values_schema_problems
 from rocm_vllm.yamlio import LoadedDocument, PathPart, dump_yaml, load_yaml_file
@@ -130,8 +130,7 @@ def _recipe_path(reference: str, stack_path: Path, recipes_dir: Path) -> Path | 
     for candidate in (stack_path.parent / reference, Path(reference)):
         if candidate.suffix in {".yaml", ".yml"} and candidate.is_file():
             return candidate
-    by_name = recipes_dir / f"{reference}.yaml"
-    return by_name if by_name.is_file() else None
+    return find_by_name(reference, recipes_dir, "recipes")
 
 
 def load_stack(

@@ -139,10 +139,10 @@ EXPECTED_KINDS = {
 
 @pytest.mark.parametrize("kube_version", KUBE_VERSIONS)
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: p.name.removesuffix("-values.yaml"))
-def test_scenario_renders_valid_objects(scenario: Path, kube_version: str, crd_dir: Path) -> None:
+def test_scenario_renders_valid_objects(scenario: Path, kube_version: str) -> None:
     objects = render(yaml.safe_load(scenario.read_text()), kube_version=kube_version)
     assert kinds(objects) == EXPECTED_KINDS[scenario.name.removesuffix("-values.yaml")]
-    assert kube_schema.validate_objects(objects, kube_version, crd_dir) == []
+    assert kube_schema.validate_objects(objects, kube_version) == []
 
 
 @pytest.mark.parametrize("kube_version", KUBE_VERSIONS)

@@ -70,11 +70,11 @@ def test_read_only_on_every_pod(render_objects: Any, extra: dict[str, Any]) -> N
         assert "initContainers" not in template["spec"]
 
 
-def test_read_only_objects_validate(render_objects: Any, crd_dir: Any) -> None:
+def test_read_only_objects_validate(render_objects: Any) -> None:
     from rocm_vllm.kube_schema import validate_objects
 
     for extra in ({}, MULTI_NODE):
-        assert validate_objects(render_objects({**READ_ONLY, **extra}), "1.33.0", crd_dir) == []
+        assert validate_objects(render_objects({**READ_ONLY, **extra}), "1.33.0") == []
 
 
 def test_read_only_needs_a_claim(render_objects: Any) -> None:

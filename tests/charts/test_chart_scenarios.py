@@ -44,14 +44,14 @@ def test_every_feature_has_a_scenario() -> None:
 
 @pytest.mark.parametrize("kube_version", KUBE_VERSIONS)
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=_id)
-def test_scenario_objects_are_valid(scenario: Path, kube_version: str, crd_dir: Path) -> None:
+def test_scenario_objects_are_valid(scenario: Path, kube_version: str) -> None:
     chart = scenario.parent.parent
     rendered = helm.render_chart(
         chart, _values(scenario), kube_version=kube_version, api_versions=helm.CRD_API_VERSIONS
     )
     objects = helm.split_manifests(rendered)
     assert objects, "scenario rendered nothing"
-    assert kube_schema.validate_objects(objects, kube_version, crd_dir) == []
+    assert kube_schema.validate_objects(objects, kube_version) == []
 
 
 @pytest.mark.parametrize("kube_version", KUBE_VERSIONS)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -12,8 +11,6 @@ KIND_DIR = CI_DIR / "kind"
 WORKFLOWS_DIR = REPO_ROOT / ".github" / "workflows"
 LINTCONF = CI_DIR / "lintconf.yaml"
 SCHEMAS_DIR = Path(__file__).resolve().parent / "schemas"
-# Upstream CRDs live outside the repo (see shared/crds/README.md); overridable for other layouts.
-CRDS_DIR = Path(os.environ.get("ROCM_VLLM_CRDS_DIR", REPO_ROOT.parent / "shared" / "crds"))
 # Tools installed next to the running interpreter (the project venv), found even when not on PATH.
 VENV_BIN = Path(sys.executable).parent
 
