@@ -210,6 +210,12 @@ def test_lws_rollout_keeps_a_single_group_serving(
     assert lws["spec"]["rolloutStrategy"]["rollingUpdateConfiguration"] == expected
 
 
+def test_a_rollout_that_could_never_replace_a_group_is_refused(render_objects: Any) -> None:
+    values = merged(MULTI_NODE, {"multiNode": {"rolloutStrategy": {"maxUnavailable": 0, "maxSurge": 0}}})
+    with pytest.raises(InvalidInputError, match="maxUnavailable 0 and maxSurge 0"):
+        render_objects(values)
+
+
 # 4. NetworkPolicy on by default, tight
 
 

@@ -243,6 +243,12 @@ Included once, from the workload templates.
 {{- if and .Values.cache.readOnly .Values.cache.download.enabled (not .Values.cache.offline) }}
 {{- fail "ERROR: cache.readOnly and cache.download.enabled: the download init container cannot write to a read-only cache. Set cache.download.enabled=false (the cache is filled elsewhere, e.g. by the rocm-vllm-cache chart) or cache.readOnly=false." }}
 {{- end }}
+{{- if include "rocm-vllm.multiNode" . }}
+{{- $rollout := include "rocm-vllm.lwsRollingUpdate" . | fromYaml }}
+{{- if and (eq (toString $rollout.maxUnavailable) "0") (eq (toString $rollout.maxSurge) "0") }}
+{{- fail "ERROR: multiNode.rolloutStrategy has maxUnavailable 0 and maxSurge 0: the LeaderWorkerSet could never replace a group. Set maxSurge 1 (a spare group of nodes keeps the release serving) or maxUnavailable 1." }}
+{{- end }}
+{{- end }}
 {{- if and (include "rocm-vllm.multiNode" .) .Values.podDisruptionBudget.enabled }}
 {{- $mu := .Values.podDisruptionBudget.maxUnavailable }}
 {{- if or (kindIs "string" $mu) (gt (int $mu) 1) }}
