@@ -441,3 +441,28 @@ def test_router_objects_are_rendered_by_the_shared_component_templates(template:
     )
     model = (REPO / "charts" / "rocm-vllm" / "templates").glob("_*.tpl")
     assert any(f'include "rocm-vllm.component.{component}"' in p.read_text(encoding="utf-8") for p in model)
+
+
+def notes(values: dict[str, Any]) -> str:
+    rendered = helm.render_chart(REPO / "charts" / "rocm-vllm", values, include_notes=True)
+    return next(text for path, text in rendered.items() if path.endswith("NOTES.txt"))
+
+
+def test_notes_warn_when_the_policy_would_block_the_ingress_controller() -> None:
+    ingress = {
+        "ingress": {
+            "enabled": True,
+            "hosts": [{"host": "llm.example.com", "paths": [{"path": "/", "pathType": "Prefix"}]}],
+        }
+    }
+    assert "add your ingress controller's or gateway's namespace" in notes(ingress)
+    gateway = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
+    opened = merged(ingress, {"networkPolicy": {"clients": [{"podSelector": {}}, gateway]}})
+    assert "add your ingress controller's" not in notes(opened)
+
+
+def test_notes_say_whether_the_api_needs_a_key() -> None:
+    assert "the API is unauthenticated" in notes({})
+    keyed = notes({"apiKey": {"secretName": "api"}})
+    assert "unauthenticated" not in keyed
+    assert 'curl -H "Authorization: Bearer ${KEY}"' in keyed and "get secret api" in keyed
