@@ -55,13 +55,15 @@ class InputFileError(InvalidInputError):
 
 class FindingsError(InvalidInputError):
     """Checks refused the input: `findings` (rocm_vllm.findings.Finding) list every reason, and `summary`
-    says what was not produced. The reporter prints the findings; the exit code is 1."""
+    says what was not produced; `checked` counts the files checked, when that is worth saying. The reporter
+    prints the findings; the exit code is 1."""
 
-    def __init__(self, summary: str, findings: list[Any]) -> None:
+    def __init__(self, summary: str, findings: list[Any], checked: int | None = None) -> None:
         details = "\n".join(f.format() for f in findings)
         super().__init__(f"{summary}:\n{details}" if details else summary)
         self.summary = summary
         self.findings = findings
+        self.checked = checked
 
 
 class LiveSourceError(InvalidInputError):

@@ -69,9 +69,7 @@ class Overrides:
             prefix = parts[:length]
             if prefix in self.sources:
                 return prefix, self.sources[prefix]
-        below = sorted(
-            (p for p in self.sources if p[: len(parts)] == parts), key=lambda p: (len(p), str(p))
-        )
+        below = sorted((p for p in self.sources if p[: len(parts)] == parts), key=lambda p: (len(p), str(p)))
         return (below[0], self.sources[below[0]]) if below else None
 
     def touches(self, parts: tuple[PathPart, ...]) -> bool:

@@ -50,7 +50,9 @@ def validate_paths(paths: list[Path], context: CheckContext | None = None) -> Va
         try:
             document = load_yaml_file(path)
         except InputFileError as error:
-            result.findings.append(file_finding(shown, error.problem.line or 1, "yaml", error.problem.message))
+            result.findings.append(
+                file_finding(shown, error.problem.line or 1, "yaml", error.problem.message)
+            )
             continue
         document.path = shown
         recipe, findings = check_recipe_document(document, context)

@@ -10,10 +10,10 @@ from rocm_vllm.commands.common import (
     catalog_option,
     check_context,
     recipes_dir_option,
-    reports_errors,
     stop_on_errors,
     write_or_check,
 )
+from rocm_vllm.errors import ExitCode
 
 
 @click.command("index")
@@ -41,7 +41,6 @@ from rocm_vllm.commands.common import (
     help="The stacks (skipped when the directory does not exist).",
 )
 @catalog_option
-@reports_errors
 def index(
     out: Path,
     check: bool,
@@ -49,7 +48,7 @@ def index(
     charts_dir: Path,
     stacks_dir: Path,
     catalog_dirs: tuple[Path, ...],
-) -> None:
+) -> ExitCode:
     """Index every chart (with its packaged archive's digest), every recipe and every stack; anything invalid
     writes nothing."""
     from rocm_vllm.index import build_index, index_document, index_stamp
@@ -71,4 +70,4 @@ def index(
         f"rocm-vllm index --out {shown} --recipes-dir {display_path(recipes_dir)} "
         f"--charts-dir {display_path(charts_dir)}"
     )
-    write_or_check({out: text}, check=check, rerun=rerun)
+    return write_or_check({out: text}, check=check, rerun=rerun)

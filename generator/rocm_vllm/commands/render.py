@@ -11,7 +11,6 @@ from rocm_vllm.commands.common import (
     catalog_option,
     check_context,
     recipes_dir_option,
-    reports_errors,
     write_output,
 )
 from rocm_vllm.commands.render_options import RenderRequest, render_options
@@ -22,7 +21,6 @@ from rocm_vllm.commands.render_options import RenderRequest, render_options
 @render_options
 @catalog_option
 @recipes_dir_option
-@reports_errors
 def render(recipe: str, catalog_dirs: tuple[Path, ...], recipes_dir: Path, **render_args: Any) -> None:
     """Print the Kubernetes manifests for RECIPE (a file, or a name from recipes/)."""
     from rocm_vllm.paths import display_path
