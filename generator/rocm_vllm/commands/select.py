@@ -60,10 +60,9 @@ def select(
 ) -> ExitCode:
     """Choose the recipe for MODEL (a Hugging Face id or catalog name) that best fits the inventory."""
     from rocm_vllm.findings import write_out
-    from rocm_vllm.inventory import NodePool, nodes_from_cluster, pools_from_nodes
+    from rocm_vllm.inventory import NodePool, nodes_from_cluster, nodes_from_file, pools_from_nodes
     from rocm_vllm.select import render_selection_text, select_recipe
     from rocm_vllm.validate import validate_paths
-    from rocm_vllm.yamlio import load_yaml_file
 
     sources = sum([bool(gpu), from_cluster, nodes_file is not None])
     if sources != 1:
@@ -77,12 +76,8 @@ def select(
             raise UsageError(f"unknown GPU '{gpu}'; known: {', '.join(context.catalog.gpus)}")
         pools = [NodePool(gpu, gpus_per_node or 8, nodes)]
     else:
-        if nodes_file is not None:
-            document = load_yaml_file(nodes_file).data
-            raw = document.get("items", []) if isinstance(document, dict) else document
-        else:
-            raw = nodes_from_cluster(kube_context)
-        pools, notes = pools_from_nodes(raw if isinstance(raw, list) else [], context.catalog)
+        raw = nodes_from_file(nodes_file) if nodes_file is not None else nodes_from_cluster(kube_context)
+        pools, notes = pools_from_nodes(raw, context.catalog)
     if not recipes_dir.is_dir():
         raise UsageError(f"{recipes_dir}: recipe directory not found (set --recipes-dir)")
     validation = validate_paths([recipes_dir], context)
