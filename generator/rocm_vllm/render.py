@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from rocm_vllm.checks import CheckContext
+from rocm_vllm.checks.overrides import check_values_schema
 from rocm_vllm.errors import FindingsError, InvalidInputError
 from rocm_vllm.findings import Finding, has_errors
 from rocm_vllm.overrides import Overrides, load_overrides
 from rocm_vllm.recipe import Recipe
 from rocm_vllm.values import deep_merge, recipe_to_values
-from rocm_vllm.yamlio import LoadedDocument
 
 # Helm's engine defaults to this Kubernetes version; objects are validated against the same one.
 DEFAULT_KUBE_VERSION = "1.36.0"
@@ -48,18 +48,6 @@ class RenderedRelease:
         return "".join(parts)
 
 
-def checked_overrides(
-    chart: Path, values: dict[str, Any], options: RenderOptions, source: LoadedDocument
-) -> Overrides:
-    """The options' `-f`/`--set` overrides, refused (FindingsError naming the file and line, or the --set string)
-    when the merged values break the chart's values schema; `source` is where the base values came from."""
-    from rocm_vllm.checks.overrides import check_values_schema
-
-    overrides = load_overrides(options.value_files, options.set_expressions)
-    _refuse(check_values_schema(chart, values, overrides, source))
-    return overrides
-
-
 def render_recipe(recipe: Recipe, options: RenderOptions, context: CheckContext) -> RenderedRelease:
     """A recipe's release through charts/rocm-vllm; its overrides pass the values schema and every recipe check
     first, so `--set vllm.extraArgs[0]=--no-such-flag` is refused as it would be in the recipe."""
@@ -71,6 +59,28 @@ def render_recipe(recipe: Recipe, options: RenderOptions, context: CheckContext)
     overrides = load_overrides(options.value_files, options.set_expressions)
     _refuse(check_overrides(recipe, chart, overrides, context))
     return render_values(chart, values, options, overrides)
+
+
+def render_stack(stack: Any, options: RenderOptions, context: CheckContext) -> RenderedRelease:
+    """A checked stack's release through charts/rocm-vllm-stack; overrides pass the stack chart's values schema,
+    and those under `models.<key>` pass every recipe check of that model."""
+    from rocm_vllm.checks.overrides import check_recipe_overrides
+    from rocm_vllm.paths import chart_dir
+    from rocm_vllm.stack import STACK_CHART
+
+    chart = chart_dir(STACK_CHART)
+    overrides = load_overrides(options.value_files, options.set_expressions)
+    findings = check_values_schema(chart, stack.values, overrides, stack.document)
+    if not findings:
+        for model in stack.models:
+            prefix = ("models", model.key)
+            below = overrides.under(prefix)
+            if below:
+                findings += check_recipe_overrides(
+                    model.recipe, chart_dir(), below, context, base_values=model.values, prefix=prefix
+                )
+    _refuse(findings)
+    return render_values(chart, stack.values, options, overrides)
 
 
 def _refuse(findings: list[Finding]) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from rocm_vllm.checks import CheckContext, check_recipe_document
 from rocm_vllm.findings import Finding, Severity
-from rocm_vllm.overrides import Overrides, ValueSource, without_nulls
+from rocm_vllm.overrides import Overrides, without_nulls
 from rocm_vllm.recipe import Recipe
 from rocm_vllm.values import deep_merge, recipe_to_values
 from rocm_vllm.yamlio import LoadedDocument, PathPart, format_path, parse_path
@@ -177,10 +177,19 @@ def _touched_below(recipe_parts: tuple[PathPart, ...], overrides: Overrides) -> 
 
 
 def check_recipe_overrides(
-    recipe: Recipe, chart: Path, overrides: Overrides, context: CheckContext
+    recipe: Recipe,
+    chart: Path,
+    overrides: Overrides,
+    context: CheckContext,
+    *,
+    base_values: dict[str, Any] | None = None,
+    prefix: tuple[PathPart, ...] = (),
 ) -> list[Finding]:
-    """Every recipe check on the recipe as the overrides change it; only findings the overrides cause."""
-    merged = effective_values(chart, recipe_to_values(recipe), overrides)
+    """Every recipe check on the recipe as the overrides change it; only findings the overrides cause.
+    `base_values` are the values the overrides land on (default: the recipe's); `prefix` is where they sit in
+    the values the user addressed (a stack model's `models.<key>`), for the paths findings name."""
+    base = recipe_to_values(recipe) if base_values is None else base_values
+    merged = effective_values(chart, base, overrides)
     data = recipe_with_values(recipe, merged, overrides)
     if data is None:
         return []
@@ -220,7 +229,20 @@ def check_recipe_overrides(
                     severity=finding.severity,
                 )
             )
+    if prefix:
+        moved = [_prefixed(f, prefix) for f in moved]
     return sorted(set(moved))
+
+
+def _prefixed(finding: Finding, prefix: tuple[PathPart, ...]) -> Finding:
+    return Finding(
+        file=finding.file,
+        line=finding.line,
+        path=format_path((*prefix, *parse_path(finding.path))),
+        check=finding.check,
+        message=finding.message,
+        severity=finding.severity,
+    )
 
 
 def check_overrides(
@@ -231,6 +253,3 @@ def check_overrides(
     if schema_findings:
         return schema_findings
     return check_recipe_overrides(recipe, chart, overrides, context)
-
-
-__all__ = ["ValueSource", "check_overrides", "check_recipe_overrides", "check_values_schema"]

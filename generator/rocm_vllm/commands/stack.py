@@ -200,13 +200,13 @@ def generate_command(
 def render_command(stack_ref: str, **kwargs: Any) -> None:
     """Print the manifests of STACK (a file, or a name in --stacks-dir), rendered through charts/rocm-vllm-stack and
     validated against the Kubernetes and CRD schemas."""
-    from rocm_vllm.paths import chart_dir, display_path
-    from rocm_vllm.render import render_values
-    from rocm_vllm.stack import STACK_CHART
+    from rocm_vllm.paths import display_path
+    from rocm_vllm.render import render_stack
 
     request = RenderRequest.pop_from(kwargs)
-    result = StackInputs.pop_from(kwargs).load_valid(stack_ref)
-    release = render_values(chart_dir(STACK_CHART), result.values, request.options(result.name))
+    inputs = StackInputs.pop_from(kwargs)
+    result = inputs.load_valid(stack_ref)
+    release = render_stack(result, request.options(result.name), check_context(inputs.catalog_dirs))
     stamp = request.stamp(["rocm-vllm", "stack", "render", display_path(result.path)])
     write_output(release.manifest_text(stamp=stamp), request.output)
 
