@@ -207,15 +207,21 @@ def check_recipe_overrides(
         if value_parts is None:
             touched = _touched_below(recipe_parts, overrides)
             value_parts = touched[0] if touched else None
-        if value_parts is not None and overrides.source_for(value_parts) is not None:
+        if value_parts is None or overrides.source_for(value_parts) is None:
+            # A finding about fields no override set (a product, a fit) is still caused by the overrides, since the
+            # recipe passed alone: name the first mapped value they changed.
+            changed = [v for v in VALUE_TO_RECIPE if overrides.touches(v) and overrides.source_for(v)]
+            if changed:
+                value_parts = changed[0]
+                message = f"{finding.message} (recipe {recipe.name} {finding.path} with these values)"
+            else:
+                value_parts = None
+        else:
+            message = f"{finding.message} (recipe {recipe.name} with these values)"
+        if value_parts is not None:
             moved.append(
                 _finding_from(
-                    overrides,
-                    value_parts,
-                    recipe.document,
-                    finding.check,
-                    f"{finding.message} (recipe {recipe.name} with these values)",
-                    finding.severity,
+                    overrides, value_parts, recipe.document, finding.check, message, finding.severity
                 )
             )
         else:
