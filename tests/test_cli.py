@@ -119,7 +119,10 @@ def test_github_annotations(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "--format", "github", str(case)]) == 1
     lines = capsys.readouterr().out.splitlines()
     annotation = next(line for line in lines if line.startswith("::error "))
-    assert "file=tests/recipes/invalid/parallel-product.yaml,line=13," in annotation and "::$.parallelism: " in annotation
+    assert (
+        "file=tests/recipes/invalid/parallel-product.yaml,line=13," in annotation
+        and "::$.parallelism: " in annotation
+    )
     assert lines[-1].startswith("1 file(s) checked: ")
 
 

@@ -61,7 +61,10 @@ def test_a_good_answer_is_asked_for_with_a_bounded_wait(fake_cluster: Any) -> No
         ({"kind": "NodeList"}, "expected a NodeList"),
         ({"items": [{"kind": "Node"}]}, "$.items[0].metadata: a node needs metadata.name"),
         ({"items": [{"metadata": {"name": "n", "labels": ["x"]}}]}, "metadata.labels must map"),
-        ({"items": [{"metadata": {"name": "n"}, "status": {"allocatable": {"amd.com/gpu": [8]}}}]}, "quantity"),
+        (
+            {"items": [{"metadata": {"name": "n"}, "status": {"allocatable": {"amd.com/gpu": [8]}}}]},
+            "quantity",
+        ),
         ({"items": [], "metadata": {"continue": "abc"}}, "the node list is partial"),
     ],
 )
@@ -91,7 +94,10 @@ def test_recorded_files_name_the_file_and_line(tmp_path: Path, capsys: pytest.Ca
     with pytest.raises(InputFileError) as caught:
         inventory.nodes_from_file(broken)
     assert (caught.value.problem.line, caught.value.problem.path) == (4, "$.items[1]")
-    assert main(["select", "deepseek-r1", "--nodes-file", str(broken), "--recipes-dir", str(REPO / "recipes")]) == 1
+    assert (
+        main(["select", "deepseek-r1", "--nodes-file", str(broken), "--recipes-dir", str(REPO / "recipes")])
+        == 1
+    )
     assert f"{broken}:4: a node must be a mapping" in capsys.readouterr().err
 
 

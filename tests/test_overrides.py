@@ -56,7 +56,7 @@ def test_nulls_delete_keys_but_stay_in_lists() -> None:
 def test_loader_guarantees_apply_to_values_files(tmp_path: Path) -> None:
     path = tmp_path / "v.yaml"
     path.write_bytes(b"a: 1\na: 2\n")
-    with pytest.raises(InputFileError, match="v.yaml:2: duplicate key"):
+    with pytest.raises(InputFileError, match=r"v\.yaml:2: duplicate key"):
         load_overrides([path], [])
     with pytest.raises(UsageError, match="values file not found"):
         load_overrides([tmp_path / "missing.yaml"], [])

@@ -106,20 +106,28 @@ def render_values(
         if options.helm_binary is not None
         else helm.render_chart
     )
-    templates = renderer(
-        chart,
-        values,
-        release_name=options.release_name,
-        namespace=options.namespace,
-        kube_version=options.kube_version,
-        api_versions=api_versions,
-    )
+    # A failure after the overrides passed their checks is still theirs to explain: name them.
+    given = sorted({source.describe() for source in overrides.sources.values()})
+    blame = f" (with the values overrides {', '.join(given)})" if given else ""
+    try:
+        templates = renderer(
+            chart,
+            values,
+            release_name=options.release_name,
+            namespace=options.namespace,
+            kube_version=options.kube_version,
+            api_versions=api_versions,
+        )
+    except InvalidInputError as error:
+        if not blame:
+            raise
+        raise InvalidInputError(f"{error}{blame}") from None
     release = RenderedRelease(templates=templates, objects=helm.split_manifests(templates))
     if options.validate:
         problems = validate_objects(release.objects, options.kube_version)
         if problems:
             listing = "\n".join(f"  {p}" for p in problems)
             raise InvalidInputError(
-                f"the rendered objects are not valid for Kubernetes {options.kube_version}:\n{listing}"
+                f"the rendered objects are not valid for Kubernetes {options.kube_version}{blame}:\n{listing}"
             )
     return release

@@ -27,9 +27,10 @@ MAX_FILE_BYTES = 1024 * 1024
 MAX_INVENTORY_BYTES = 16 * 1024 * 1024
 # No file the CLI reads nests deeper than a dozen levels; Python's recursion limit is far above this.
 MAX_DEPTH = 64
-# Aliases share nodes when parsed but are copied into plain data: bound the copy (a "billion laughs" file
-# of a few hundred bytes would otherwise expand to billions of values).
-MAX_VALUES = 200_000
+# Aliases share nodes when parsed but are copied into plain data: bound what the copies add (a "billion laughs"
+# file of a few hundred bytes would otherwise expand to billions of values). Values written out are bounded by
+# the file size instead.
+MAX_ALIAS_VALUES = 10_000
 
 PathPart = str | int
 _PATH_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
@@ -74,11 +75,13 @@ class LoadedDocument:
 
 
 class _Budget:
-    """Counts values copied out of the parsed tree, so shared (aliased) nodes cannot expand without bound."""
+    """Counts values copied a second time out of the parsed tree (through an alias), so shared nodes cannot
+    expand without bound."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.left = MAX_VALUES
+        self.left = MAX_ALIAS_VALUES
+        self.seen: set[int] = set()
 
     def spend(self, parts: tuple[PathPart, ...], line: int) -> None:
         self.left -= 1
@@ -86,27 +89,36 @@ class _Budget:
             raise load_error(
                 self.path,
                 line,
-                f"the document expands to more than {MAX_VALUES} values (anchors and aliases repeat "
-                "their content); write the values out or use fewer aliases",
+                f"aliases repeat more than {MAX_ALIAS_VALUES} values (an alias copies its anchor's content); "
+                "write the values out or use fewer aliases",
                 parts,
             )
 
 
 def _plain(
-    node: Any, parts: tuple[PathPart, ...], lines: dict[tuple[PathPart, ...], int], budget: _Budget
+    node: Any,
+    parts: tuple[PathPart, ...],
+    lines: dict[tuple[PathPart, ...], int],
+    budget: _Budget,
+    aliased: bool = False,
 ) -> Any:
     """Convert ruamel's commented containers into plain data, recording where each value sits."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-    budget.spend(parts, lines.get(parts, 0))
+    if isinstance(node, (CommentedMap, CommentedSeq)):
+        # A container met again is an alias of it: everything copied below it counts against the budget.
+        aliased = aliased or id(node) in budget.seen
+        budget.seen.add(id(node))
+    if aliased:
+        budget.spend(parts, lines.get(parts, 0))
     if isinstance(node, CommentedMap):
         out: dict[str, Any] = {}
         for key, value in node.items():
-            key_text = str(key)
+            key_text = _text(str(key), budget.path, parts, lines.get(parts, 0))
             child = (*parts, key_text)
             with contextlib.suppress(KeyError, TypeError, AttributeError):
                 lines[child] = node.lc.key(key)[0] + 1
-            out[key_text] = _plain(value, child, lines, budget)
+            out[key_text] = _plain(value, child, lines, budget, aliased)
         return out
     if isinstance(node, CommentedSeq):
         items: list[Any] = []
@@ -114,7 +126,7 @@ def _plain(
             child = (*parts, index)
             with contextlib.suppress(KeyError, TypeError, AttributeError):
                 lines[child] = node.lc.item(index)[0] + 1
-            items.append(_plain(value, child, lines, budget))
+            items.append(_plain(value, child, lines, budget, aliased))
         return items
     if isinstance(node, bool) or node is None:
         return node
@@ -123,9 +135,25 @@ def _plain(
     if isinstance(node, float):
         return float(node)
     if isinstance(node, str):
-        return str(node)
+        return _text(str(node), budget.path, parts, lines.get(parts, 0))
     # Timestamps, binary scalars, sets and the like: keep their text so the schema reports a type error.
     return str(node)
+
+
+def _text(value: str, path: Path, parts: tuple[PathPart, ...], line: int) -> str:
+    """A string as text every later step can print: `\\ud83d\\ude00` escapes (JSON's way to write one character
+    as a UTF-16 surrogate pair) are joined; a lone surrogate is refused."""
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        pass
+    try:
+        return value.encode("utf-16", "surrogatepass").decode("utf-16")
+    except UnicodeDecodeError:
+        raise load_error(
+            path, line, "a \\u escape names a lone UTF-16 surrogate, which is not a character", parts
+        ) from None
 
 
 def load_yaml_text(text: str, path: Path) -> LoadedDocument:
