@@ -58,7 +58,9 @@ class GenerationTargets:
 
 def _stamp(recipe: Recipe, flag: str, directory: Path, notes: list[str] | None = None) -> str:
     source = recipe.document.path.as_posix()
-    return stamp([*COMMAND, source, flag, display_path(directory)], source=source, notes=notes or ())
+    return stamp(
+        [*COMMAND, source, flag, display_path(directory)], source=source, notes=notes or (), quote=False
+    )
 
 
 def _outputs_for(recipe: Recipe, targets: GenerationTargets, chart: Path) -> dict[Path, str]:

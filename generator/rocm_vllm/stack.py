@@ -508,6 +508,7 @@ def values_document(result: StackResult, out_dir: Path) -> str:
         [*GENERATE_COMMAND, source, "--out", display_path(out_dir)],
         source=source,
         notes=[result.description.rstrip()],
+        quote=False,
     )
     return dump_yaml(result.values, header=header)
 

@@ -181,7 +181,9 @@ def generate_command(
         if helmreleases_dir is not None:
             source = result.path.as_posix()
             stamp = build_stamp(
-                [*GENERATE_COMMAND, source, "--helmreleases", display_path(helmreleases_dir)], source=source
+                [*GENERATE_COMMAND, source, "--helmreleases", display_path(helmreleases_dir)],
+                source=source,
+                quote=False,
             )
             obj = stack_helmrelease(
                 result,
