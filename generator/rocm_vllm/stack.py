@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -26,7 +26,7 @@ from rocm_vllm.paths import display_path, find_by_name, resolve_reference
 from rocm_vllm.recipe import Recipe
 from rocm_vllm.stamp import stamp
 from rocm_vllm.values import deep_merge, recipe_to_values, values_schema_problems
-from rocm_vllm.yamlio import LoadedDocument, PathPart, dump_yaml, load_yaml_file, parse_path
+from rocm_vllm.yamlio import LoadedDocument, PathPart, dump_yaml, format_path, load_yaml_file, parse_path
 
 SCHEMA_RESOURCE = "schemas/stack.schema.json"
 STACK_CHART = "rocm-vllm-stack"
@@ -189,7 +189,6 @@ def load_stack(
 def _check_models(
     result: StackResult, document: LoadedDocument, context: CheckContext, recipes_dir: Path, path: Path
 ) -> None:
-    from rocm_vllm.paths import chart_dir
     from rocm_vllm.validate import validate_paths
 
     data: dict[str, Any] = document.data
@@ -252,16 +251,8 @@ def _check_models(
         values = recipe_to_values(recipe)
         chart_values = entry.get("values") or {}
         if chart_values:
+            result.findings += _check_model_values(document, (*at, "values"), recipe, values, context)
             values = deep_merge(values, chart_values)
-            for problem in values_schema_problems(values, chart_dir()):
-                result.findings.append(
-                    finding_at(
-                        document,
-                        (*at, "values"),
-                        "values-schema",
-                        f"charts/rocm-vllm's values.schema.json rejects this model's values: {problem}",
-                    )
-                )
         name = f"{data['name']}-{key}"
         limit = MAX_MULTI_NODE_NAME if recipe.is_multi_node else MAX_OBJECT_NAME
         if len(name) > limit:
@@ -280,6 +271,34 @@ def _check_models(
                 )
             )
         result.models.append(StackModel(key=key, index=index, recipe=recipe, values=values))
+
+
+def _check_model_values(
+    document: LoadedDocument,
+    at: tuple[PathPart, ...],
+    recipe: Recipe,
+    values: dict[str, Any],
+    context: CheckContext,
+) -> list[Finding]:
+    """A model's chart `values` are checked like `-f` overrides of its recipe: the chart's values schema, then every
+    recipe check on the chart values a recipe field sets; findings at the stack file's lines."""
+    from rocm_vllm.checks.overrides import check_recipe_overrides, check_values_schema
+    from rocm_vllm.overrides import Overrides, ValueSource
+    from rocm_vllm.paths import chart_dir
+
+    given: Any = document.data
+    for part in at:
+        given = given[part]
+    overrides = Overrides()
+    overrides.add(
+        given,
+        lambda parts: ValueSource(str(document.path), document.line_of((*at, *parts)) or 1),
+    )
+    findings = check_values_schema(chart_dir(), values, overrides, document)
+    if not findings:
+        findings = check_recipe_overrides(recipe, chart_dir(), overrides, context)
+    # Name the stack's own path to each value (`$.models[0].values.…`), the way the stack file spells it.
+    return [replace(f, path=format_path((*at, *parse_path(f.path)))) for f in findings]
 
 
 def _apply_overrides(
