@@ -34,10 +34,14 @@ def render_options(command: F) -> F:
             "value_files",
             multiple=True,
             type=click.Path(path_type=Path, dir_okay=False),
-            help="Values file laid over the generated values (repeatable, in order).",
+            help="Values file laid over the generated values (repeatable, in order); checked like recipe values, "
+            "findings name its file and line.",
         ),
         click.option(
-            "--set", "set_expressions", multiple=True, help="Helm --set override, e.g. replicaCount=2."
+            "--set",
+            "set_expressions",
+            multiple=True,
+            help="Helm --set override, e.g. replicaCount=2; checked like recipe values.",
         ),
         click.option(
             "--helm-binary",
