@@ -67,3 +67,10 @@ def test_set_strings_are_bounded_and_malformed_ones_are_usage_errors() -> None:
         load_overrides([], [".".join(["k"] * 500) + "=1"])
     with pytest.raises(UsageError, match="--set 'a\\[x\\]=1'"):
         load_overrides([], ["a[x]=1"])
+
+
+def test_user_values_keep_nulls_until_the_chart_defaults_come_in() -> None:
+    from rocm_vllm.overrides import merge_user_values
+
+    layered = merge_user_values({"a": {"b": 1, "c": [1]}}, {"a": {"b": None, "c": [2]}})
+    assert layered == {"a": {"b": None, "c": [2]}}  # lists replace; the null stays for Helm to apply

@@ -59,3 +59,10 @@ def test_a_parent_finding_points_at_the_value_that_caused_it(recipe: Recipe) -> 
 
 def test_no_overrides_no_findings(recipe: Recipe) -> None:
     assert check_overrides(recipe, chart_dir(), load_overrides([], []), default_context()) == []
+
+
+def test_a_null_override_deletes_the_chart_default_too() -> None:
+    from rocm_vllm.checks.overrides import effective_values
+
+    merged = effective_values(chart_dir(), {"vllm": {"port": 9000}}, load_overrides([], ["vllm.port=null"]))
+    assert "port" not in merged["vllm"] and merged["vllm"]["dtype"] == "auto"

@@ -8,15 +8,14 @@ to the override that introduced the value, so it names the user's file and line,
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from rocm_vllm.checks import CheckContext, check_recipe_document
 from rocm_vllm.findings import Finding, Severity
-from rocm_vllm.overrides import Overrides, without_nulls
+from rocm_vllm.overrides import Overrides, merge_user_values, without_nulls
 from rocm_vllm.recipe import Recipe
-from rocm_vllm.values import deep_merge, recipe_to_values
+from rocm_vllm.values import recipe_to_values
 from rocm_vllm.yamlio import LoadedDocument, PathPart, format_path, parse_path
 
 # Chart value -> the recipe field it comes from (the inverse of rocm_vllm.values.recipe_to_values for the
@@ -50,24 +49,20 @@ _RECIPE_TO_VALUE = {recipe: value for value, recipe in VALUE_TO_RECIPE.items()}
 _EMPTY_IS_UNSET = {("vllm", "quantization"), ("model", "servedModelName"), ("vllm", "maxNumSeqs")}
 
 
-@lru_cache(maxsize=4)
 def _chart_contract(chart: Path) -> tuple[dict[str, Any], dict[str, Any], Any]:
-    """The chart's defaults, its values schema and a validator of it, read once per chart."""
-    import json
+    """The chart's defaults, its values schema and a validator of it (rocm_vllm.values reads them once)."""
+    from rocm_vllm.values import _chart_contract as read_chart_contract
 
-    import yaml
-    from jsonschema import Draft7Validator
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    defaults = yaml.load((chart / "values.yaml").read_text(encoding="utf-8"), Loader=loader) or {}
-    schema = json.loads((chart / "values.schema.json").read_text(encoding="utf-8"))
-    return defaults, schema, Draft7Validator(schema)
+    defaults, validator = read_chart_contract(chart)
+    return defaults, validator.schema, validator
 
 
 def effective_values(chart: Path, values: dict[str, Any], overrides: Overrides) -> dict[str, Any]:
-    """What Helm's templates see: chart defaults, then `values`, then the overrides; nulls delete keys."""
+    """What Helm's templates see: the chart's defaults coalesced with `values` and the overrides layered on them
+    (a null deletes the key, the default included)."""
     defaults, _, _ = _chart_contract(chart.resolve())
-    return without_nulls(deep_merge(defaults, deep_merge(values, overrides.values))) or {}
+    user = merge_user_values(values, overrides.values)
+    return without_nulls(merge_user_values(defaults, user)) or {}
 
 
 def _finding_from(
