@@ -5,9 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 K8S_VERSION ?= 1.33
 RECIPES ?= recipes
+# make publish: the OCI repository root, whether it speaks plain HTTP, and where the HTTP chart repository goes.
+REGISTRY ?=
+PLAIN_HTTP ?=
+REPOSITORY_DIR ?= dist/repository
 VALUES ?= values
 
-.PHONY: index help install generate validate test lint typecheck unit check-drift golden bench wheel package crds e2e clean
+.PHONY: index publish help install generate validate test lint typecheck unit check-drift golden bench wheel package crds e2e clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -59,6 +63,10 @@ wheel: $(STAMP) ## Build the wheel and sdist into dist/ (charts, recipes, stacks
 package: $(STAMP) ## Package every chart reproducibly into dist/ through Helm's engine
 	$(BIN)/python scripts/package_charts.py --out dist
 
+publish: $(STAMP) ## Push every chart to REGISTRY=oci://HOST/PATH (PLAIN_HTTP=1 locally), pull back, check digests, write REPOSITORY_DIR
+	@test -n "$(REGISTRY)" || { echo "usage: make publish REGISTRY=oci://HOST/PATH [PLAIN_HTTP=1] [REPOSITORY_DIR=$(REPOSITORY_DIR)]" >&2; exit 2; }
+	$(BIN)/python scripts/publish.py '$(REGISTRY)' $(if $(PLAIN_HTTP),--plain-http) --out $(REPOSITORY_DIR)
+
 crds: $(STAMP) ## Re-extract the shipped CRD schemas from the pinned CRDs (../shared/crds, else downloaded)
 	$(BIN)/python scripts/extract_crd_schemas.py
 
@@ -68,5 +76,5 @@ e2e: $(STAMP) ## End-to-end tests on a kind cluster (needs docker, kind, kubectl
 clean: ## Remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dist .cache
 
-index: $(STAMP) ## Rewrite Chart-index.yaml (charts and the recipe catalog)
+index: $(STAMP) ## Rewrite Chart-index.yaml (the Helm repository index of the charts' archives)
 	$(BIN)/rocm-vllm index

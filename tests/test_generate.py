@@ -124,4 +124,13 @@ def test_generate_helmreleases(workdir: Path) -> None:
     assert release["kind"] == "HelmRelease" and release["metadata"]["namespace"] == "llm"
     values = yaml.safe_load((workdir / "values" / "multinode-mp-pp2.yaml").read_text())
     assert release["spec"]["values"] == values
+    # One source object for the directory, the one every release's chartRef names.
+    source_text = (workdir / "flux" / "rocm-vllm.source.yaml").read_text()
+    assert source_text.splitlines()[0] == f"{STAMP_PREFIX} --helmreleases flux"
+    source = yaml.safe_load(source_text)
+    assert (source["kind"], source["metadata"]["name"], source["metadata"]["namespace"]) == (
+        release["spec"]["chartRef"]["kind"],
+        release["spec"]["chartRef"]["name"],
+        "llm",
+    )
     assert main([*args, "--check"]) == 0

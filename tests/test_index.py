@@ -1,5 +1,5 @@
-"""Chart-index.yaml and reproducible packaging: the committed index is current, archives are byte-identical
-whatever the files' times, and the index carries the archives' digests."""
+"""Chart-index.yaml and reproducible packaging: the committed index is current, is a Helm repository index that
+carries the archives' digests, and archives are byte-identical whatever the files' times."""
 
 from __future__ import annotations
 
@@ -12,30 +12,22 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rocm_vllm.catalog import load_catalog
 from rocm_vllm.errors import InvalidInputError
 from rocm_vllm.index import (
     ARCHIVE_MTIME,
     INDEX_FILE,
+    INDEX_TIME,
     build_index,
     chart_digests,
     chart_dirs,
+    index_digests,
     index_document,
     index_stamp,
     package_charts,
 )
-from rocm_vllm.recipe import Recipe
-from rocm_vllm.validate import validate_paths
 
 REPO = Path(__file__).resolve().parents[1]
 CHARTS = REPO / "charts"
-
-
-@pytest.fixture(scope="module")
-def recipes() -> list[Recipe]:
-    result = validate_paths([REPO / "recipes"])
-    assert result.ok
-    return result.recipes
 
 
 def _touch_all(root: Path, when: int) -> None:
@@ -54,40 +46,35 @@ def _minimal_chart(root: Path, name: str, version: str = "1.2.3", extra: str = "
     return chart
 
 
-def test_committed_index_is_current(recipes: list[Recipe]) -> None:
-    """Drift check: run `rocm-vllm index` (or `make generate`'s sibling) after changing charts/ or recipes/."""
-    from rocm_vllm.stack import load_stack
-    from rocm_vllm.validate import default_context
-
-    stacks = [load_stack(p, default_context()) for p in sorted((REPO / "stacks").glob("*.yaml"))]
-    expected = index_document(build_index(CHARTS, recipes, load_catalog(), stacks), index_stamp())
+def test_committed_index_is_current() -> None:
+    """Drift check: run `rocm-vllm index` (or `make index`) after changing charts/."""
+    expected = index_document(build_index(CHARTS), index_stamp())
     committed = (REPO / INDEX_FILE).read_text(encoding="utf-8")
     assert committed == expected, "Chart-index.yaml is stale: run `rocm-vllm index`"
 
 
-def test_index_lists_every_chart_and_recipe(recipes: list[Recipe]) -> None:
+def test_index_is_a_helm_repository_index_of_every_chart() -> None:
     index = yaml.safe_load((REPO / INDEX_FILE).read_text(encoding="utf-8"))
-    assert [c["name"] for c in index["charts"]] == sorted(p.name for p in chart_dirs(CHARTS))
-    main = next(c for c in index["charts"] if c["name"] == "rocm-vllm")
+    assert set(index) == {"apiVersion", "entries", "generated"} and index["apiVersion"] == "v1"
+    assert sorted(index["entries"]) == sorted(p.name for p in chart_dirs(CHARTS))
+    [main] = index["entries"]["rocm-vllm"]
     chart_yaml = yaml.safe_load((CHARTS / "rocm-vllm" / "Chart.yaml").read_text())
-    for key in ("version", "appVersion", "description", "kubeVersion"):
-        assert main[key] == str(chart_yaml[key])
-    assert main["archive"] == f"rocm-vllm-{chart_yaml['version']}.tgz"
-    assert [r["name"] for r in index["recipes"]] == sorted(r.name for r in recipes)
-    assert set(index["recipes"][0]) == {"name", "model", "gpu", "gpus", "nodes", "precision", "goal"}
+    for key in ("version", "appVersion", "description", "kubeVersion", "annotations"):
+        assert main[key] == chart_yaml[key]
+    # Relative URLs: the index serves from wherever the archives are published beside it.
+    assert main["urls"] == [f"rocm-vllm-{chart_yaml['version']}.tgz"]
+    assert main["created"] == index["generated"] == INDEX_TIME
 
 
-def test_recipe_precision_is_the_weight_format_in_memory(recipes: list[Recipe]) -> None:
-    entries = {r["name"]: r for r in build_index(CHARTS, recipes, load_catalog())["recipes"]}
-    assert entries["llama-3-1-405b-mi300x-fp8-tp8-latency"]["precision"]["weights"] == "fp8"
-    assert entries["gpt-oss-20b-mi355x-mxfp4-tp1-latency"]["precision"]["weights"] == "mxfp4"
-    assert entries["llama-3-1-70b-mi300x-bf16-tp8-latency"]["precision"] == {
-        "weights": "bfloat16",
-        "dtype": "bfloat16",
-        "kvCacheDtype": "auto",
-    }
-    multi = entries["llama-3-1-405b-mi300x-bf16-2node-ray"]
-    assert (multi["gpus"], multi["nodes"]) == (16, 2)
+def test_index_times_are_fixed_whatever_the_clock(tmp_path: Path) -> None:
+    """Helm stamps the time of day; the index replaces it, so two runs a second apart give the same file."""
+    import time
+
+    _minimal_chart(tmp_path, "alpha")
+    first = index_document(build_index(tmp_path), index_stamp())
+    time.sleep(1.1)
+    assert index_document(build_index(tmp_path), index_stamp()) == first
+    assert INDEX_TIME in first and str(time.gmtime().tm_year) not in first
 
 
 def test_packaging_is_byte_identical_whatever_the_file_times(tmp_path: Path) -> None:
@@ -105,10 +92,19 @@ def test_packaging_is_byte_identical_whatever_the_file_times(tmp_path: Path) -> 
 def test_index_digest_is_the_packaged_archives_sha256(tmp_path: Path) -> None:
     archives = package_charts(CHARTS, tmp_path)
     digests = chart_digests(CHARTS)
+    in_index = index_digests(build_index(CHARTS))
     for chart, archive in archives.items():
         name, digest = digests[chart]
         assert name == archive.name
         assert digest == "sha256:" + hashlib.sha256(archive.read_bytes()).hexdigest()
+        meta = yaml.safe_load((chart / "Chart.yaml").read_text())
+        assert in_index[(meta["name"], str(meta["version"]))] == digest
+
+
+def test_archive_files_carry_the_fixed_time(tmp_path: Path) -> None:
+    """`helm push` copies the archive file's time into the OCI manifest: a fixed time, a reproducible digest."""
+    for archive in package_charts(CHARTS, tmp_path).values():
+        assert archive.stat().st_mtime == ARCHIVE_MTIME
 
 
 def test_archive_is_what_helm_would_ship(tmp_path: Path) -> None:
@@ -124,16 +120,14 @@ def test_archive_is_what_helm_would_ship(tmp_path: Path) -> None:
     }
 
 
-def test_any_number_of_charts(tmp_path: Path, recipes: list[Recipe]) -> None:
+def test_any_number_of_charts(tmp_path: Path) -> None:
     _minimal_chart(tmp_path, "zeta", extra="appVersion: '2'\ndescription: last\n")
     _minimal_chart(tmp_path, "alpha")
     (tmp_path / "not-a-chart").mkdir()
-    index = build_index(tmp_path, recipes[:1], load_catalog())
-    assert [(c["name"], c["archive"]) for c in index["charts"]] == [
-        ("alpha", "alpha-1.2.3.tgz"),
-        ("zeta", "zeta-1.2.3.tgz"),
-    ]
-    assert "appVersion" not in index["charts"][0] and index["charts"][1]["appVersion"] == "2"
+    entries = build_index(tmp_path)["entries"]
+    assert sorted(entries) == ["alpha", "zeta"]
+    assert [e["urls"] for e in entries["alpha"]] == [["alpha-1.2.3.tgz"]]
+    assert "appVersion" not in entries["alpha"][0] and entries["zeta"][0]["appVersion"] == "2"
 
 
 def test_chart_with_local_dependency_packages_reproducibly(tmp_path: Path) -> None:
@@ -159,9 +153,7 @@ def test_missing_charts_dir_is_invalid_input(tmp_path: Path) -> None:
         chart_dirs(tmp_path / "nope")
 
 
-def test_document_is_stamped_and_sorted(recipes: list[Recipe]) -> None:
-    text = index_document({"kind": "ChartIndex", "apiVersion": "v"}, index_stamp("x.yaml", "r", "c"))
-    assert (
-        text.splitlines()[0] == "# Generated by: rocm-vllm index --out x.yaml --recipes-dir r --charts-dir c"
-    )
-    assert text.index("apiVersion:") < text.index("kind:")
+def test_document_is_stamped_and_sorted() -> None:
+    text = index_document({"generated": INDEX_TIME, "apiVersion": "v1"}, index_stamp("x.yaml", "c"))
+    assert text.splitlines()[0] == "# Generated by: rocm-vllm index --out x.yaml --charts-dir c"
+    assert text.index("apiVersion:") < text.index("generated:")

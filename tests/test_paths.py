@@ -75,5 +75,6 @@ def test_built_in_files_show_the_same_wherever_the_package_is(
     assert paths.display_path(recipe) == f"recipes/{RECIPE}.yaml"  # below the working directory: relative
     monkeypatch.chdir(tmp_path)
     assert paths.display_path(recipe) == f"<built-in>/recipes/{RECIPE}.yaml"
+    assert paths.display_path(REPO_ROOT / "charts") == "<built-in>/charts"
     assert paths.display_path(tmp_path / "x.yaml") == "x.yaml"
     assert paths.display_path(Path("/elsewhere/y.yaml")) == "/elsewhere/y.yaml"

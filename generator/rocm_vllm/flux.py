@@ -1,9 +1,15 @@
-"""Recipe values -> a Flux ``helm.toolkit.fluxcd.io/v2`` HelmRelease that installs charts/rocm-vllm with them.
+"""Recipe values -> a Flux ``helm.toolkit.fluxcd.io/v2`` HelmRelease that installs charts/rocm-vllm with them,
+and the ``source.toolkit.fluxcd.io/v1`` source object it installs the chart from.
 
 The HelmRelease carries the recipe's values inline and points at the chart through a Flux source:
 ``spec.chartRef`` for an OCIRepository (the version is the OCIRepository's ``ref``), ``spec.chart.spec``
 for a HelmRepository (a semver range) or a GitRepository (a path in the repository).  Only fields that
 helm.toolkit.fluxcd.io/v2 has had since it went GA are used, so older Flux installations accept it too.
+
+The default source is an OCIRepository of the published chart (`PUBLISHED_CHARTS`, where the release workflow
+pushes): Flux's documentation points OCI charts to the OCIRepository API ("for improved support for OCI Helm
+charts") rather than a HelmRepository of ``type: oci``; it pins a tag, a semver range or a digest, verifies
+signatures, and hands the chart to the HelmRelease through ``chartRef`` without an intermediate HelmChart.
 """
 
 from __future__ import annotations
@@ -15,10 +21,20 @@ from pathlib import Path
 from typing import Any
 
 from rocm_vllm.errors import UsageError
+from rocm_vllm.stamp import STAMP_HEAD
 from rocm_vllm.yamlio import dump_yaml
 
 API_VERSION = "helm.toolkit.fluxcd.io/v2"
+SOURCE_API_VERSION = "source.toolkit.fluxcd.io/v1"
 SOURCE_KINDS = ("OCIRepository", "HelmRepository", "GitRepository")
+# Where the release workflow publishes the charts (`make publish REGISTRY=oci://ghcr.io/<owner>/charts`, the GitHub
+# owner in lower case): the default source of every HelmRelease this package writes; `--source-url` overrides it.
+PUBLISHED_CHARTS = "oci://ghcr.io/rocm-vllm/charts"
+# The layer of a Helm chart artifact: an OCIRepository that selects it with `operation: copy` serves the chart
+# archive itself, which is what a HelmRelease chartRef needs.
+HELM_CHART_LAYER = "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
+# A GitRepository source includes only the charts (Flux's .sourceignore syntax: exclude all, re-include charts/).
+GIT_IGNORE = "/*\n!/charts/\n"
 # Annotation recording which command produced the object: the YAML comment stamp does not reach the cluster.
 GENERATED_BY_ANNOTATION = "rocm-vllm/generated-by"
 # Helm waits for every object to become ready; a 405B model takes tens of minutes to download and load
@@ -31,6 +47,8 @@ REMEDIATION_RETRIES = 3
 # Flux's duration format (the CRD's pattern) and Helm's limit on release names.
 _DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$")
 _RELEASE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+# An exact chart version (an OCI tag) rather than a semver range.
+_EXACT_VERSION = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
 MAX_RELEASE_NAME = 53
 
 # The object whose /spec/replicas an autoscaler owns: the chart makes a LeaderWorkerSet for multi-node
@@ -54,7 +72,10 @@ class ChartSource:
     name: str  # the Flux source object's name
     namespace: str | None = None
     chart: str = "rocm-vllm"  # chart name (HelmRepository) or path in the repo (GitRepository, e.g. ./charts/rocm-vllm)
-    version: str | None = None  # semver range for HelmRepository; None = the chart's version
+    # A version or semver range: the HelmRepository chart's version, or the OCIRepository's ref (a tag for an
+    # exact version, semver for a range); None = the chart's own version.  GitRepository sources take none.
+    version: str | None = None
+    url: str | None = None  # the source's URL; None = the published chart (OCI); a GitRepository needs one
 
 
 def chart_version(chart: Path) -> str:
@@ -79,11 +100,7 @@ def _chart_fields(source: ChartSource) -> dict[str, Any]:
     if not source.name:
         raise UsageError("the chart source needs a name")
     if source.kind == "OCIRepository":
-        if source.version is not None:
-            raise UsageError(
-                "a chart version applies to a HelmRepository source only; for an OCIRepository set the tag "
-                "or semver range in the OCIRepository's spec.ref"
-            )
+        # The version lives in the OCIRepository's spec.ref (source_object), not in the HelmRelease.
         return {"chartRef": _source_ref(source)}
     spec: dict[str, Any] = {"chart": source.chart, "sourceRef": _source_ref(source)}
     if source.kind == "HelmRepository":
@@ -95,8 +112,8 @@ def _chart_fields(source: ChartSource) -> dict[str, Any]:
     else:
         if source.version is not None:
             raise UsageError(
-                "a chart version applies to a HelmRepository source only; a GitRepository source "
-                "serves the chart at the revision its spec.ref names"
+                "a chart version applies to OCIRepository and HelmRepository sources; a GitRepository "
+                "source serves the chart at the revision its spec.ref names"
             )
         # Flux ignores the version for Git sources; every new commit that touches the chart is a new artifact.
         spec["reconcileStrategy"] = "Revision"
@@ -131,7 +148,7 @@ def helmrelease_for(
     }
     if stamp:
         first_line = stamp.splitlines()[0]
-        metadata["annotations"] = {GENERATED_BY_ANNOTATION: first_line.removeprefix("Generated by: ")}
+        metadata["annotations"] = {GENERATED_BY_ANNOTATION: first_line.removeprefix(STAMP_HEAD)}
     spec: dict[str, Any] = {
         "interval": interval,
         "releaseName": release_name,
@@ -165,6 +182,65 @@ def helmrelease_for(
     return {"apiVersion": API_VERSION, "kind": "HelmRelease", "metadata": metadata, "spec": spec}
 
 
-def helmrelease_document(obj: dict[str, Any], stamp: str) -> str:
-    """Deterministic YAML for a HelmRelease: the stamp's comment lines, then the object with sorted keys."""
-    return dump_yaml(obj, header=stamp)
+def source_object(
+    source: ChartSource,
+    *,
+    chart_name: str,
+    chart_version: str,
+    namespace: str,
+    interval: str = "10m",
+    stamp: str | None = None,
+) -> dict[str, Any]:
+    """The Flux source object `source` names: an OCIRepository of the published chart (by default), a
+    HelmRepository (OCI or HTTP) or a GitRepository, in the HelmRelease's namespace unless the source has one."""
+    if source.kind not in SOURCE_KINDS:
+        raise UsageError(f"source kind {source.kind!r}: expected one of {', '.join(SOURCE_KINDS)}")
+    if not _DURATION.match(interval):
+        raise UsageError(f"interval {interval!r}: expected a Flux duration such as 10m, 1h or 1h30m")
+    metadata: dict[str, Any] = {
+        "name": source.name,
+        "namespace": source.namespace or namespace,
+        "labels": {"app.kubernetes.io/name": chart_name},
+    }
+    if stamp:
+        metadata["annotations"] = {GENERATED_BY_ANNOTATION: stamp.splitlines()[0].removeprefix(STAMP_HEAD)}
+    spec: dict[str, Any] = {"interval": interval}
+    if source.kind == "OCIRepository":
+        url = source.url or f"{PUBLISHED_CHARTS}/{chart_name}"
+        if not url.startswith("oci://"):
+            raise UsageError(f"source URL {url!r}: an OCIRepository needs oci://HOST/PATH/{chart_name}")
+        version = source.version or chart_version
+        spec["url"] = url
+        spec["ref"] = {"tag": version} if _EXACT_VERSION.match(version) else {"semver": version}
+        spec["layerSelector"] = {"mediaType": HELM_CHART_LAYER, "operation": "copy"}
+    elif source.kind == "HelmRepository":
+        url = source.url or PUBLISHED_CHARTS
+        if url.startswith("oci://"):
+            spec["type"] = "oci"
+        elif not url.startswith(("https://", "http://")):
+            raise UsageError(f"source URL {url!r}: a HelmRepository needs https://… (index.yaml) or oci://…")
+        spec["url"] = url
+    else:
+        if not source.url:
+            raise UsageError(
+                "a GitRepository source needs --source-url (the Git repository holding charts/), or --no-source"
+            )
+        from rocm_vllm import __version__
+
+        # Release tags are v<package version> (the release workflow checks it), and this package's charts are
+        # the ones at that tag.
+        spec.update({"url": source.url, "ref": {"tag": f"v{__version__}"}, "ignore": GIT_IGNORE})
+    return {"apiVersion": SOURCE_API_VERSION, "kind": source.kind, "metadata": metadata, "spec": spec}
+
+
+def helmrelease_document(obj: dict[str, Any], stamp: str, source: dict[str, Any] | None = None) -> str:
+    """Deterministic YAML for a HelmRelease: the stamp's comment lines, then the source object (when given) and
+    the HelmRelease as two documents, each with sorted keys."""
+    if source is None:
+        return dump_yaml(obj, header=stamp)
+    return dump_yaml(source, header=stamp) + "---\n" + dump_yaml(obj)
+
+
+def source_document(source: dict[str, Any], stamp: str) -> str:
+    """Deterministic YAML for a source object alone (one per directory of generated HelmReleases)."""
+    return dump_yaml(source, header=stamp)

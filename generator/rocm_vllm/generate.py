@@ -92,6 +92,30 @@ def _outputs_for(recipe: Recipe, targets: GenerationTargets, chart: Path) -> dic
     return outputs
 
 
+def _helmrelease_source_output(targets: GenerationTargets, chart: Path) -> tuple[Path, str]:
+    """The Flux source every generated HelmRelease installs from, once per directory (a copy in each release's
+    file would give Kustomize the same object twice): DIR/<source name>.source.yaml."""
+    from rocm_vllm.flux import ChartSource, chart_version, source_document, source_object
+
+    assert targets.helmreleases_dir is not None
+    source = targets.helmrelease_source or ChartSource(kind="OCIRepository", name="rocm-vllm")
+    header = stamp(
+        [*COMMAND, "--helmreleases", display_path(targets.helmreleases_dir)],
+        notes=[
+            "Do not edit: the Flux source every HelmRelease in this directory installs charts/rocm-vllm from."
+        ],
+        quote=False,
+    )
+    obj = source_object(
+        source,
+        chart_name="rocm-vllm",
+        chart_version=chart_version(chart),
+        namespace=targets.helmrelease_namespace,
+        stamp=header,
+    )
+    return targets.helmreleases_dir / f"{source.name}.source.yaml", source_document(obj, header)
+
+
 def plan_generation(
     paths: list[Path], targets: GenerationTargets | Path, context: CheckContext | None = None
 ) -> GenerationResult:
@@ -117,6 +141,9 @@ def plan_generation(
     if not validation.ok:
         result.outputs.clear()
         return result
+    if targets.helmreleases_dir is not None and validation.recipes:
+        path, text = _helmrelease_source_output(targets, chart)
+        result.outputs[path] = text
     for target, content in sorted(result.outputs.items()):
         if not target.is_file() or target.read_text(encoding="utf-8") != content:
             result.changed.append(target)

@@ -70,7 +70,8 @@ def display_path(path: Path) -> str:
     for folder in BUNDLED_FOLDERS:
         base = bundled_dir(folder).resolve()
         if resolved.is_relative_to(base):
-            return f"{BUILTIN_PREFIX}/{folder}/{resolved.relative_to(base).as_posix()}"
+            inside = resolved.relative_to(base).as_posix()
+            return f"{BUILTIN_PREFIX}/{folder}" + ("" if inside == "." else f"/{inside}")
     return path.as_posix()
 
 

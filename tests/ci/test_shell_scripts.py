@@ -48,3 +48,16 @@ def test_runner_is_strict_and_always_deletes_its_cluster() -> None:
 def test_runner_rejects_a_missing_argument() -> None:
     proc = subprocess.run(["bash", str(RUNNER)], capture_output=True, text=True, timeout=30, check=False)
     assert proc.returncode == 2 and "usage:" in proc.stderr
+
+
+CI_ENTRY = CI_DIR.parent / ".ci" / "run"
+
+
+def test_ci_entry_point_passes_shellcheck_and_installs_the_test_registry() -> None:
+    proc = shellcheck(CI_ENTRY)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    text = CI_ENTRY.read_text(encoding="utf-8")
+    # Installed only when missing (and never fatal): tests/test_publish.py skips, naming why, without it.
+    assert "if ! command -v docker-registry" in text
+    assert "apt-get install -y -qq docker-registry" in text and "could not install docker-registry" in text
+    assert text.rstrip().endswith("make test")

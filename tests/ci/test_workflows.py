@@ -1,4 +1,5 @@
-"""GitHub Actions workflows: schema-valid, every action pinned by SHA, kind matrix equal to versions.yaml."""
+"""GitHub Actions workflows: schema-valid, every action pinned by SHA, kind matrix equal to versions.yaml, and the
+release workflow building, publishing through `make publish` and deploying the chart repository it writes."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def steps(workflow: dict[Any, Any]) -> list[dict[str, Any]]:
 
 
 def test_expected_workflows_exist() -> None:
-    assert {p.name for p in WORKFLOWS} >= {"ci.yaml", "kind.yaml"}
+    assert {p.name for p in WORKFLOWS} >= {"ci.yaml", "kind.yaml", "release.yaml"}
 
 
 def test_workflows_match_the_github_actions_schema() -> None:
@@ -104,3 +105,48 @@ def test_every_job_is_time_bounded() -> None:
     for path in WORKFLOWS:
         for name, job in load(path)["jobs"].items():
             assert 0 < job.get("timeout-minutes", 0) <= 90, f"{path.name}:{name} needs timeout-minutes"
+
+
+def _makefile_default(name: str) -> str:
+    makefile = (WORKFLOWS_DIR.parents[1] / "Makefile").read_text(encoding="utf-8")
+    match = re.search(rf"^{name} \?= (.*)$", makefile, re.MULTILINE)
+    assert match, f"Makefile sets no default for {name}"
+    return match.group(1).strip()
+
+
+def test_release_runs_on_version_tags_and_publishes_every_artifact() -> None:
+    workflow = load(WORKFLOWS_DIR / "release.yaml")
+    triggers = workflow.get("on", workflow.get(True))
+    assert set(triggers) == {"push"} and triggers["push"] == {"tags": ["v*.*.*"]}
+    assert workflow["permissions"] == {"contents": "read"}  # each job asks for what it needs
+    release, pages = workflow["jobs"]["release"], workflow["jobs"]["pages"]
+    assert release["permissions"] == {"contents": "write", "packages": "write"}
+    assert pages["permissions"] == {"pages": "write", "id-token": "write"} and pages["needs"] == "release"
+    runs = [step.get("run", "") for step in release["steps"]]
+    order = [
+        next(i for i, r in enumerate(runs) if needle in r)
+        for needle in ("make check-drift", "make wheel", "make package", "make publish", "gh release create")
+    ]
+    assert order == sorted(order), "drift check, build, package, publish, then the release"
+    publish_step = next(s for s in release["steps"] if "make publish" in s.get("run", ""))
+    assert 'REGISTRY="oci://ghcr.io/${OWNER,,}/charts"' in publish_step["run"]
+    assert set(publish_step["env"]) == {"ROCM_VLLM_REGISTRY_USERNAME", "ROCM_VLLM_REGISTRY_PASSWORD", "OWNER"}
+    repository_dir = re.search(r"REPOSITORY_DIR=(\S+)", publish_step["run"])
+    assert repository_dir
+    upload = next(
+        s for s in release["steps"] if s.get("uses", "").startswith("actions/upload-pages-artifact@")
+    )
+    assert upload["with"]["path"] == repository_dir.group(1)
+    release_step = next(r for r in runs if "gh release create" in r)
+    for asset in ("dist/*.whl", "dist/*.tar.gz", "dist/*.tgz"):
+        assert asset in release_step
+    assert _makefile_default("REPOSITORY_DIR")  # `make publish` writes the chart repository by default too
+
+
+def test_default_flux_source_is_where_the_release_workflow_publishes() -> None:
+    """The release pushes to oci://ghcr.io/<owner, lower case>/charts; HelmReleases default to that place."""
+    from rocm_vllm.flux import PUBLISHED_CHARTS
+
+    workflow = (WORKFLOWS_DIR / "release.yaml").read_text(encoding="utf-8")
+    assert 'REGISTRY="oci://ghcr.io/${OWNER,,}/charts"' in workflow
+    assert re.fullmatch(r"oci://ghcr\.io/[a-z0-9][a-z0-9-]*/charts", PUBLISHED_CHARTS)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
 from rocm_vllm.cli import main
+from rocm_vllm.flux import PUBLISHED_CHARTS
 from rocm_vllm.kube_schema import validate_objects
 
 REPO = Path(__file__).resolve().parents[2]
@@ -84,7 +84,12 @@ def test_generate_writes_stamped_values_and_a_helmrelease(tmp_path: Path) -> Non
         "values": {"download": {"hfTokenSecret": {"name": "hf-token"}}},
     }
     release = yaml.safe_load((releases / f"{EXAMPLE}.yaml").read_text())
-    assert validate_objects([release], "1.33.0") == []
+    source = yaml.safe_load((releases / "rocm-vllm-stack.source.yaml").read_text())  # one for the directory
+    assert validate_objects([source, release], "1.33.0") == []
+    assert (
+        source["kind"] == "OCIRepository" and source["spec"]["url"] == f"{PUBLISHED_CHARTS}/rocm-vllm-stack"
+    )
+    assert sorted(p.name for p in releases.iterdir()) == [f"{EXAMPLE}.yaml", "rocm-vllm-stack.source.yaml"]
     assert release["spec"]["chartRef"] == {"kind": "OCIRepository", "name": "rocm-vllm-stack"}
     assert release["spec"]["values"] == values
     ignored = [rule["target"] for rule in release["spec"]["driftDetection"]["ignore"]]
@@ -139,13 +144,27 @@ def test_helmrelease_sources(capsys: pytest.CaptureFixture[str]) -> None:
         main(["stack", "helmrelease", EXAMPLE, "--source-kind", "HelmRepository", "--source-name", "charts"])
         == 0
     )
-    obj: dict[str, Any] = yaml.safe_load(capsys.readouterr().out)
+    source, obj = yaml.safe_load_all(capsys.readouterr().out)
+    assert source["kind"] == "HelmRepository" and source["metadata"]["name"] == "charts"
+    assert source["spec"] == {"interval": "10m", "type": "oci", "url": PUBLISHED_CHARTS}
+    assert validate_objects([source], "1.33.0") == []
     assert obj["spec"]["chart"]["spec"]["chart"] == "rocm-vllm-stack"
     assert obj["spec"]["chart"]["spec"]["version"] == "0.1.0"
     assert obj["metadata"]["labels"]["app.kubernetes.io/name"] == "rocm-vllm-stack"
     assert validate_objects([obj], "1.33.0") == []
     assert (
-        main(["stack", "helmrelease", EXAMPLE, "--source-kind", "GitRepository", "--source-name", "repo"])
+        main(
+            [
+                "stack",
+                "helmrelease",
+                EXAMPLE,
+                "--source-kind",
+                "GitRepository",
+                "--source-name",
+                "repo",
+                "--no-source",
+            ]
+        )
         == 0
     )
     git = yaml.safe_load(capsys.readouterr().out)

@@ -296,6 +296,26 @@ def test_stack_render_of_the_built_in_stack(
     assert "LeaderWorkerSet" in result.stdout
 
 
+def test_index_of_the_shipped_charts(
+    wheel_install: Install, checkout_install: Install, folders: Callable[[], Path]
+) -> None:
+    _, wheel_dir, checkout_dir = _same_everywhere(["index"], wheel_install, checkout_install, folders)
+    index = (wheel_dir / "Chart-index.yaml").read_bytes()
+    assert index == (checkout_dir / "Chart-index.yaml").read_bytes()
+    # The same charts, byte for byte, as the repository's committed index lists.
+    body = index.split(b"apiVersion: v1", 1)[1]
+    assert body == (REPO_ROOT / "Chart-index.yaml").read_bytes().split(b"apiVersion: v1", 1)[1]
+
+
+def test_catalog_of_recipes_and_stacks(
+    wheel_install: Install, checkout_install: Install, folders: Callable[[], Path]
+) -> None:
+    result, _, _ = _same_everywhere(
+        ["catalog", "--recipes", "--format", "json"], wheel_install, checkout_install, folders
+    )
+    assert MULTI_NODE_RECIPE in result.stdout and STACK in result.stdout
+
+
 def test_an_unknown_name_is_a_usage_error_naming_close_built_ins(
     wheel_install: Install, folders: Callable[[], Path]
 ) -> None:

@@ -19,6 +19,8 @@ _STAMPED = (
     "source_kind",
     "source_name",
     "source_namespace",
+    "source_url",
+    "no_source",
     "chart",
     "chart_version",
     "interval",
@@ -51,13 +53,26 @@ def flux_options(chart_name: str, subject: str) -> Callable[[F], F]:
                 "--source-namespace", help="Namespace of the source.  [default: the HelmRelease's namespace]"
             ),
             click.option(
+                "--source-url",
+                help="URL of the source.  [default: the published chart, "
+                f"oci://…/charts/{chart_name} (OCIRepository) or oci://…/charts (HelmRepository, type oci); "
+                "required for GitRepository]",
+            ),
+            click.option(
+                "--no-source",
+                is_flag=True,
+                help="Write the HelmRelease alone (the source object already exists, shared by several releases).",
+            ),
+            click.option(
                 "--chart",
                 help=f"Chart name in a HelmRepository, or its path in a GitRepository.  [default: {chart_name}, "
                 f"{git_path} for GitRepository]",
             ),
             click.option(
                 "--chart-version",
-                help="Semver range of the chart (HelmRepository only).  [default: this checkout's chart version]",
+                help="Chart version or semver range: the OCIRepository's ref (a tag for an exact version, semver for "
+                "a range) or the HelmRepository chart's version; not for GitRepository.  [default: the chart "
+                "version this rocm-vllm ships]",
             ),
             click.option(
                 "--interval", default="10m", show_default=True, help="How often Flux reconciles the release."
@@ -83,6 +98,8 @@ class FluxRequest:
     source_kind: str
     source_name: str
     source_namespace: str | None
+    source_url: str | None
+    no_source: bool
     chart: str | None
     chart_version: str | None
     interval: str
@@ -106,6 +123,29 @@ class FluxRequest:
             namespace=self.source_namespace,
             chart=self.chart or default_chart,
             version=version,
+            url=self.source_url,
+        )
+
+    def source_object(self, chart_name: str, chart: Path, stamp: str) -> dict[str, Any] | None:
+        """The source object to render beside the HelmRelease, or None with --no-source."""
+        from rocm_vllm.errors import UsageError
+        from rocm_vllm.flux import chart_version, source_object
+
+        if self.no_source:
+            if self.source_url is not None:
+                raise UsageError("--source-url describes the source object, which --no-source leaves out")
+            if self.source_kind == "OCIRepository" and self.chart_version is not None:
+                raise UsageError(
+                    "with --no-source an OCIRepository's version is its spec.ref: set it there, not --chart-version"
+                )
+            return None
+        return source_object(
+            self.source(chart_name, chart),
+            chart_name=chart_name,
+            chart_version=chart_version(chart),
+            namespace=self.namespace,
+            interval=self.interval,
+            stamp=stamp,
         )
 
     def stamp(self, words: list[str], source_path: str) -> str:
@@ -118,7 +158,8 @@ class FluxRequest:
                 value is not None
                 and context.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
             ):
-                command += [f"--{name.replace('_', '-')}", str(value)]
+                flag = f"--{name.replace('_', '-')}"
+                command += [flag] if isinstance(value, bool) else [flag, str(value)]
         from rocm_vllm.stamp import stamp
 
         return stamp(command, source=source_path)

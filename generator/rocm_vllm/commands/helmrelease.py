@@ -22,7 +22,8 @@ from rocm_vllm.commands.flux_options import FluxRequest, flux_options
 @catalog_option
 @recipes_dir_option
 def helmrelease(recipe: str, catalog_dirs: tuple[Path, ...], recipes_dir: Path, **flux_args: Any) -> None:
-    """A Flux HelmRelease for RECIPE (a file, or a recipe name in --recipes-dir) with its values inline."""
+    """A Flux HelmRelease for RECIPE (a file, or a recipe name in --recipes-dir) with its values inline, after the
+    Flux source object it installs the chart from (by default an OCIRepository of the published chart)."""
     from rocm_vllm.flux import helmrelease_document, helmrelease_for
     from rocm_vllm.paths import chart_dir
     from rocm_vllm.validate import load_valid_recipe
@@ -31,6 +32,7 @@ def helmrelease(recipe: str, catalog_dirs: tuple[Path, ...], recipes_dir: Path, 
     request = FluxRequest.pop_from(flux_args)
     loaded = load_valid_recipe(recipe, check_context(catalog_dirs), recipes_dir)
     stamp = request.stamp(["rocm-vllm", "helmrelease"], loaded.document.path.as_posix())
+    source = request.source_object("rocm-vllm", chart_dir(), stamp)
     obj = helmrelease_for(
         request.release_name or loaded.name,
         recipe_to_values(loaded),
@@ -41,4 +43,4 @@ def helmrelease(recipe: str, catalog_dirs: tuple[Path, ...], recipes_dir: Path, 
         multi_node=loaded.is_multi_node,
         stamp=stamp,
     )
-    write_output(helmrelease_document(obj, stamp), request.output)
+    write_output(helmrelease_document(obj, stamp, source), request.output)

@@ -168,14 +168,38 @@ def generate_command(
     **inputs: Any,
 ) -> int:
     """Write each stack's values (and HelmRelease); a run with any invalid stack writes nothing."""
-    from rocm_vllm.flux import ChartSource, helmrelease_document
-    from rocm_vllm.paths import display_path
+    from rocm_vllm.flux import (
+        ChartSource,
+        chart_version,
+        helmrelease_document,
+        source_document,
+        source_object,
+    )
+    from rocm_vllm.paths import chart_dir, display_path
     from rocm_vllm.stack import GENERATE_COMMAND, STACK_CHART, stack_helmrelease, values_document
     from rocm_vllm.stamp import stamp as build_stamp
 
     results = StackInputs.pop_from(inputs).load_all(stacks)
     stop_on_errors(sorted({f for r in results for f in r.findings}), len(results), "stacks")
     outputs: dict[Path, str] = {}
+    if helmreleases_dir is not None and results:
+        # One source object for the whole directory: a copy in each stack's file would be a duplicate to Kustomize.
+        source_stamp = build_stamp(
+            [*GENERATE_COMMAND, "--helmreleases", display_path(helmreleases_dir)],
+            notes=[
+                f"Do not edit: the Flux source every HelmRelease in this directory installs charts/{STACK_CHART} "
+                "from."
+            ],
+            quote=False,
+        )
+        shared = source_object(
+            ChartSource(kind="OCIRepository", name=STACK_CHART, chart=STACK_CHART),
+            chart_name=STACK_CHART,
+            chart_version=chart_version(chart_dir(STACK_CHART)),
+            namespace=namespace,
+            stamp=source_stamp,
+        )
+        outputs[helmreleases_dir / f"{STACK_CHART}.source.yaml"] = source_document(shared, source_stamp)
     for result in results:
         outputs[out_dir / f"{result.name}.yaml"] = values_document(result, out_dir)
         if helmreleases_dir is not None:
@@ -218,7 +242,8 @@ def render_command(stack_ref: str, **kwargs: Any) -> None:
 @flux_options("rocm-vllm-stack", "stack")
 @stack_inputs
 def helmrelease_command(stack_ref: str, **kwargs: Any) -> None:
-    """A Flux HelmRelease installing charts/rocm-vllm-stack with STACK's values inline."""
+    """A Flux HelmRelease installing charts/rocm-vllm-stack with STACK's values inline, after the Flux source
+    object it installs the chart from (by default an OCIRepository of the published chart)."""
     from rocm_vllm.flux import helmrelease_document
     from rocm_vllm.paths import chart_dir
     from rocm_vllm.stack import STACK_CHART, stack_helmrelease
@@ -226,6 +251,7 @@ def helmrelease_command(stack_ref: str, **kwargs: Any) -> None:
     request = FluxRequest.pop_from(kwargs)
     result = StackInputs.pop_from(kwargs).load_valid(stack_ref)
     stamp = request.stamp(["rocm-vllm", "stack", "helmrelease"], result.path.as_posix())
+    source = request.source_object(STACK_CHART, chart_dir(STACK_CHART), stamp)
     obj = stack_helmrelease(
         result,
         namespace=request.namespace,
@@ -234,4 +260,4 @@ def helmrelease_command(stack_ref: str, **kwargs: Any) -> None:
         stamp=stamp,
         release_name=request.release_name,
     )
-    write_output(helmrelease_document(obj, stamp), request.output)
+    write_output(helmrelease_document(obj, stamp, source), request.output)
