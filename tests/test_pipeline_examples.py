@@ -40,6 +40,7 @@ def test_github_actions_example_is_a_valid_workflow() -> None:
     steps = yaml.safe_load(example.read_text())["jobs"]["generate"]["steps"]
     commands = [s.get("run", "") for s in steps]
     assert any("rocm-vllm generate recipes/ --out values/ --check" in c for c in commands)
+    assert any("rocm-vllm validate recipes/ --format github" in c for c in commands)
     for step in steps:
         if "uses" in step:
             ref = step["uses"].split("@")[1]

@@ -4,8 +4,17 @@ from pathlib import Path
 
 import pytest
 
-from rocm_vllm.errors import InvalidInputError
-from rocm_vllm.yamlio import dump_yaml, format_path, load_yaml_file, load_yaml_text, write_files_atomically
+from rocm_vllm.errors import InputFileError, InvalidInputError
+from rocm_vllm.yamlio import (
+    MAX_DEPTH,
+    dump_yaml,
+    format_path,
+    load_mapping_file,
+    load_yaml_file,
+    load_yaml_text,
+    parse_path,
+    write_files_atomically,
+)
 
 
 def test_lines_are_kept_per_path() -> None:
@@ -66,3 +75,76 @@ def test_atomic_write_writes_all_files(tmp_path: Path) -> None:
     write_files_atomically({tmp_path / "a.yaml": "a", tmp_path / "sub" / "b.yaml": "b"})
     assert (tmp_path / "a.yaml").read_text() == "a" and (tmp_path / "sub" / "b.yaml").read_text() == "b"
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_errors_are_structured_not_strings(tmp_path: Path) -> None:
+    broken = tmp_path / "d.yaml"
+    broken.write_text("a: 1\nb:\n  c: 2\n  c: 3\n")
+    with pytest.raises(InputFileError) as caught:
+        load_yaml_file(broken)
+    problem = caught.value.problem
+    assert (problem.file, problem.line, problem.path) == (str(broken), 4, "$")
+    assert problem.message.startswith("duplicate key") and str(caught.value) == problem.format()
+
+
+def test_control_characters_are_refused_with_their_line(tmp_path: Path) -> None:
+    for byte, code in ((b"\x1b", "001B"), (b"\x7f", "007F"), (b"\xc2\x85\xc2\x9b", "009B")):
+        path = tmp_path / "c.yaml"
+        path.write_bytes(b"a: 1\nb: x" + byte + b"\n")
+        with pytest.raises(InputFileError, match=rf"c.yaml:2: control character U\+{code}"):
+            load_yaml_file(path)
+    path.write_bytes(
+        b"a:\r\n\tb: 1\r\n"
+    )  # tab and CR are text, not control bytes (a tab indent is a YAML error)
+    with pytest.raises(InputFileError, match="tab"):
+        load_yaml_file(path)
+
+
+def test_nesting_is_bounded() -> None:
+    deep = "".join(f"{'  ' * d}k:\n" for d in range(MAX_DEPTH + 5))
+    with pytest.raises(InputFileError, match=f"nested deeper than {MAX_DEPTH} levels"):
+        load_yaml_text(deep, Path("deep.yaml"))
+    assert load_yaml_text("a: " + "[" * (MAX_DEPTH - 2) + "]" * (MAX_DEPTH - 2), Path("ok.yaml")).data
+
+
+def test_alias_bombs_cannot_expand() -> None:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    with pytest.raises(InputFileError, match=r"aliases repeat more than \d+ values"):
+        load_yaml_text("\n".join(lines) + "\n", Path("bomb.yaml"))
+    shared = load_yaml_text("base: &b {x: 1}\nfirst: *b\nsecond: *b\n", Path("ok.yaml"))
+    assert shared.data["second"] == {"x": 1}
+
+
+def test_size_is_bounded_per_channel(tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_text("a: " + "x" * 2048 + "\n")
+    with pytest.raises(InputFileError, match="the limit is 1024"):
+        load_yaml_file(path, max_bytes=1024)
+    assert load_yaml_file(path).data["a"].startswith("x")
+
+
+def test_json_goes_through_the_same_loader(tmp_path: Path) -> None:
+    path = tmp_path / "n.json"
+    path.write_text('{\n  "items": [\n    {"a": 1}\n  ]\n}\n')
+    document = load_yaml_file(path)
+    assert document.data == {"items": [{"a": 1}]} and document.line_of(("items", 0)) == 3
+    path.write_text('{"a": 1, "a": 2}')
+    with pytest.raises(InputFileError, match="duplicate key"):
+        load_yaml_file(path)
+
+
+def test_mapping_loader(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text("")
+    assert load_mapping_file(path, "a values file").data == {}
+    path.write_text("just text\n")
+    with pytest.raises(
+        InputFileError, match="a values file must be a mapping of keys to values, got the scalar"
+    ):
+        load_mapping_file(path, "a values file")
+
+
+def test_parse_path_inverts_format_path() -> None:
+    parts = ("vllm", "extraArgs", 2)
+    assert parse_path(format_path(parts)) == parts and parse_path("$") == ()

@@ -7,13 +7,17 @@ CRD schemas before anything is printed, so a manifest the generator hands out is
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rocm_vllm.errors import InvalidInputError, UsageError
-from rocm_vllm.values import deep_merge
+from rocm_vllm.checks import CheckContext
+from rocm_vllm.checks.overrides import check_values_schema
+from rocm_vllm.errors import FindingsError, InvalidInputError
+from rocm_vllm.findings import Finding, has_errors
+from rocm_vllm.overrides import Overrides, load_overrides, merge_user_values
+from rocm_vllm.recipe import Recipe
+from rocm_vllm.values import recipe_to_values
 
 # Helm's engine defaults to this Kubernetes version; objects are validated against the same one.
 DEFAULT_KUBE_VERSION = "1.36.0"
@@ -44,36 +48,57 @@ class RenderedRelease:
         return "".join(parts)
 
 
-def overrides_from(value_files: Sequence[Path], set_expressions: Sequence[str]) -> dict[str, Any]:
-    """`-f` files, then `--set` expressions, merged in order the way Helm coalesces them."""
-    import helm_python
+def render_recipe(recipe: Recipe, options: RenderOptions, context: CheckContext) -> RenderedRelease:
+    """A recipe's release through charts/rocm-vllm; its overrides pass the values schema and every recipe check
+    first, so `--set vllm.extraArgs[0]=--no-such-flag` is refused as it would be in the recipe."""
+    from rocm_vllm.checks.overrides import check_overrides
+    from rocm_vllm.paths import chart_dir
 
-    merged: dict[str, Any] = {}
-    for path in value_files:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as error:
-            raise UsageError(f"{path}: cannot read values file: {error.strerror or error}") from None
-        try:
-            parsed = helm_python.values_from_yaml(text) or {}
-        except helm_python.HelmError as error:
-            raise InvalidInputError(f"{path}: not a values document: {error}") from None
-        if not isinstance(parsed, dict):
-            raise InvalidInputError(f"{path}: a values file must be a mapping")
-        merged = deep_merge(merged, parsed)
-    for expression in set_expressions:
-        try:
-            merged = deep_merge(merged, helm_python.parse_set_string(expression))
-        except helm_python.HelmError as error:
-            raise UsageError(f"--set {expression!r}: {error}") from None
-    return merged
+    chart = chart_dir()
+    values = recipe_to_values(recipe)
+    overrides = load_overrides(options.value_files, options.set_expressions)
+    _refuse(check_overrides(recipe, chart, overrides, context))
+    return render_values(chart, values, options, overrides)
 
 
-def render_values(chart: Path, values: dict[str, Any], options: RenderOptions) -> RenderedRelease:
+def render_stack(stack: Any, options: RenderOptions, context: CheckContext) -> RenderedRelease:
+    """A checked stack's release through charts/rocm-vllm-stack; overrides pass the stack chart's values schema,
+    and those under `models.<key>` pass every recipe check of that model."""
+    from rocm_vllm.checks.overrides import check_recipe_overrides
+    from rocm_vllm.paths import chart_dir
+    from rocm_vllm.stack import STACK_CHART
+
+    chart = chart_dir(STACK_CHART)
+    overrides = load_overrides(options.value_files, options.set_expressions)
+    findings = check_values_schema(chart, stack.values, overrides, stack.document)
+    if not findings:
+        for model in stack.models:
+            prefix = ("models", model.key)
+            below = overrides.under(prefix)
+            if below:
+                findings += check_recipe_overrides(
+                    model.recipe, chart_dir(), below, context, base_values=model.values, prefix=prefix
+                )
+    _refuse(findings)
+    return render_values(chart, stack.values, options, overrides)
+
+
+def _refuse(findings: list[Finding]) -> None:
+    if has_errors(findings):
+        raise FindingsError("the values overrides are invalid; nothing was rendered", findings)
+
+
+def render_values(
+    chart: Path, values: dict[str, Any], options: RenderOptions, overrides: Overrides | None = None
+) -> RenderedRelease:
+    """Render `values` (with the options' overrides, or the `overrides` already loaded and checked) through
+    `chart`, then validate the objects for the options' Kubernetes version."""
     from rocm_vllm import helm
     from rocm_vllm.kube_schema import validate_objects
 
-    values = deep_merge(values, overrides_from(options.value_files, options.set_expressions))
+    if overrides is None:
+        overrides = load_overrides(options.value_files, options.set_expressions)
+    values = merge_user_values(values, overrides.values)  # nulls reach Helm, which deletes those keys
     api_versions = helm.CRD_API_VERSIONS if options.api_versions is None else options.api_versions
     # Same call, same output shape: the embedded engine by default, an external helm when asked.
     renderer = (
@@ -81,20 +106,28 @@ def render_values(chart: Path, values: dict[str, Any], options: RenderOptions) -
         if options.helm_binary is not None
         else helm.render_chart
     )
-    templates = renderer(
-        chart,
-        values,
-        release_name=options.release_name,
-        namespace=options.namespace,
-        kube_version=options.kube_version,
-        api_versions=api_versions,
-    )
+    # A failure after the overrides passed their checks is still theirs to explain: name them.
+    given = sorted({source.describe() for source in overrides.sources.values()})
+    blame = f" (with the values overrides {', '.join(given)})" if given else ""
+    try:
+        templates = renderer(
+            chart,
+            values,
+            release_name=options.release_name,
+            namespace=options.namespace,
+            kube_version=options.kube_version,
+            api_versions=api_versions,
+        )
+    except InvalidInputError as error:
+        if not blame:
+            raise
+        raise InvalidInputError(f"{error}{blame}") from None
     release = RenderedRelease(templates=templates, objects=helm.split_manifests(templates))
     if options.validate:
         problems = validate_objects(release.objects, options.kube_version)
         if problems:
             listing = "\n".join(f"  {p}" for p in problems)
             raise InvalidInputError(
-                f"the rendered objects are not valid for Kubernetes {options.kube_version}:\n{listing}"
+                f"the rendered objects are not valid for Kubernetes {options.kube_version}{blame}:\n{listing}"
             )
     return release

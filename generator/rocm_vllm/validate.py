@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rocm_vllm.catalog import load_catalog
 from rocm_vllm.checks import CheckContext, check_recipe_document
-from rocm_vllm.errors import InvalidInputError, UsageError
+from rocm_vllm.errors import FindingsError, InputFileError, UsageError
 from rocm_vllm.findings import Finding, file_finding, finding_at, has_errors
 from rocm_vllm.paths import display_path, resolve_reference
 from rocm_vllm.recipe import Recipe
@@ -49,16 +49,10 @@ def validate_paths(paths: list[Path], context: CheckContext | None = None) -> Va
         shown = Path(display_path(path))
         try:
             document = load_yaml_file(path)
-        except InvalidInputError as error:
-            message = str(error)
-            # The loader's message starts with "path:line: "; keep the line, restate the file as shown.
-            prefix, line = f"{path}:", 1
-            if message.startswith(prefix):
-                head, _, rest = message[len(prefix) :].partition(": ")
-                line, message = (
-                    (int(head), rest) if head.isdigit() else (1, message[len(prefix) :].lstrip(": "))
-                )
-            result.findings.append(file_finding(shown, line, "yaml", message))
+        except InputFileError as error:
+            result.findings.append(
+                file_finding(shown, error.problem.line or 1, "yaml", error.problem.message)
+            )
             continue
         document.path = shown
         recipe, findings = check_recipe_document(document, context)
@@ -91,6 +85,5 @@ def load_valid_recipe(
     """One recipe that passed every check, or InvalidInputError carrying all its findings."""
     result = validate_paths([resolve_recipe_path(reference, recipes_dir)], context)
     if not result.ok:
-        details = "\n".join(f.format() for f in result.findings)
-        raise InvalidInputError(f"the recipe is invalid; nothing was produced:\n{details}")
+        raise FindingsError("the recipe is invalid; nothing was produced", result.findings)
     return result.recipes[0]

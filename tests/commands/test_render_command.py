@@ -78,3 +78,112 @@ def test_unknown_and_invalid_recipes(capsys: pytest.CaptureFixture[str]) -> None
 def test_missing_helm_binary_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     args = ["render", "qwen3-8b-mi300x-fp8-tp1-throughput", "--helm-binary", "/nonexistent/helm"]
     assert main(args) == 2
+
+
+# Issue 16: every values override is read by the hardened loader and checked like recipe values; each case below
+# was accepted silently or ended in an internal error (exit 3) before.
+RECIPE = "qwen3-8b-mi300x-fp8-tp1-throughput"
+
+
+def _render_with_file(tmp_path: Path, content: bytes, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    override = tmp_path / "override.yaml"
+    override.write_bytes(content)
+    target = tmp_path / "out.yaml"
+    code = main(["render", RECIPE, "-f", str(override), "-o", str(target)])
+    assert code != 1 or not target.exists(), "nothing is written when the input is refused"
+    return code, capsys.readouterr().err
+
+
+def test_non_utf8_override_names_the_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = _render_with_file(tmp_path, b"replicaCount: 2\nimage:\n  tag: caf\xe9\n", capsys)
+    assert code == 1
+    assert f"{tmp_path / 'override.yaml'}:3: not valid UTF-8" in err and "internal error" not in err
+
+
+def test_override_with_nul_and_control_bytes_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = _render_with_file(tmp_path, b"\x01\x02\x1b[0m\x00garbage\x07", capsys)
+    assert code == 1 and "override.yaml:1: binary file" in err
+    code, err = _render_with_file(tmp_path, b"replicaCount: 2\nnote: bell\x07\n", capsys)
+    assert code == 1 and "override.yaml:2: control character U+0007" in err
+
+
+def test_override_that_is_not_a_mapping_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = _render_with_file(tmp_path, b"- replicaCount\n- 2\n", capsys)
+    assert code == 1 and "a values file must be a mapping of keys to values, got a list" in err
+
+
+def test_deeply_nested_override_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    nested = "".join(f"{'  ' * depth}k{depth}:\n" for depth in range(300)).encode()
+    code, err = _render_with_file(tmp_path, nested, capsys)
+    assert code == 1 and "override.yaml:64: invalid YAML: nested deeper than 64 levels" in err
+    code, err = _render_with_file(tmp_path, b"a: " + b"[" * 5000 + b"]" * 5000 + b"\n", capsys)
+    assert code == 1 and "nested deeper than 64 levels" in err and "RecursionError" not in err
+
+
+def test_schema_violation_names_the_users_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = _render_with_file(tmp_path, b"replicaCount: 1\nvllm:\n  tensorParallelSize: two\n", capsys)
+    assert code == 1
+    assert f"{tmp_path / 'override.yaml'}:3: $.vllm.tensorParallelSize: error [values-schema]" in err
+    assert "expected integer, got string 'two'" in err and "values.schema.json" not in err
+
+
+def test_unknown_value_in_a_set_string_names_it(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["render", RECIPE, "--set", "replicaCont=2"]) == 1
+    err = capsys.readouterr().err
+    assert "--set replicaCont=2: $.replicaCont: error [values-schema]" in err
+    assert "did you mean 'replicaCount'?" in err
+
+
+def test_duplicated_key_in_an_override_is_reported_as_such(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = _render_with_file(tmp_path, b"vllm:\n  maxNumSeqs: 8\n  maxNumSeqs: 16\n", capsys)
+    assert code == 1 and "override.yaml:3: duplicate key" in err and '"maxNumSeqs"' in err
+
+
+def test_set_cannot_bypass_the_flag_check(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["render", RECIPE, "--set", "vllm.extraArgs[0]=--no-such-flag"]) == 1
+    err = capsys.readouterr().err
+    assert "--set vllm.extraArgs[0]=--no-such-flag: $.vllm.extraArgs[0]: error [vllm-flags]" in err
+    assert "has no flag --no-such-flag" in err
+
+
+def test_override_file_cannot_bypass_env_parallelism_and_memory_checks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    content = (
+        b"vllm:\n  env:\n    VLLM_NO_SUCH_VARIABLE: '1'\n  tensorParallelSize: 3\n"
+        b"  gpuMemoryUtilization: 0.02\n"
+    )
+    code, err = _render_with_file(tmp_path, content, capsys)
+    assert code == 1
+    shown = tmp_path / "override.yaml"
+    assert f"{shown}:3: $.vllm.env.VLLM_NO_SUCH_VARIABLE: error [env]" in err
+    assert f"{shown}:4: $.vllm.tensorParallelSize: error [parallelism]" in err
+    assert "error [memory]" in err
+
+
+def test_a_valid_override_still_renders_and_null_restores_the_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    override = tmp_path / "override.yaml"
+    override.write_text("vllm:\n  extraArgs: ['--enable-prefix-caching']\nnodeSelector: null\n")
+    assert main(["render", RECIPE, "-f", str(override), "--set", "vllm.maxNumSeqs=64"]) == 0
+    deployment = next(o for o in _objects(capsys.readouterr().out) if o["kind"] == "Deployment")
+    args = " ".join(deployment["spec"]["template"]["spec"]["containers"][0]["args"])
+    assert "--enable-prefix-caching" in args and "--max-num-seqs" in args
+
+
+def test_stack_render_checks_a_models_overrides(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["stack", "render", "mi300x-mixed", "--set", "models.llama-8b.vllm.extraArgs[0]=--bogus"]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "$.models.llama-8b.vllm.extraArgs[0]: error [vllm-flags]" in err and "--bogus" in err

@@ -181,3 +181,12 @@ def test_stack_by_path_with_recipes_next_to_it(tmp_path: Path, capsys: pytest.Ca
     stack = tmp_path / "local.yaml"
     stack.write_text("name: local\nmodels:\n  - {key: a, recipe: llama-3-1-8b-mi300x-fp8-tp1-latency.yaml}\n")
     assert main(["stack", "validate", str(stack)]) == 0
+
+
+def test_validate_github_annotations(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stack", "validate", str(INVALID / "duplicate-served-name.yaml"), "--format", "github"]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "::error file=tests/stacks/invalid/duplicate-served-name.yaml,line=6,title=served-name $.models[1]::"
+        in out
+    )

@@ -8,14 +8,16 @@ format (`--catalog DIR` or the ROCM_VLLM_CATALOG environment variable); their en
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rocm_vllm.errors import InvalidInputError
-from rocm_vllm.yamlio import load_yaml_file
+from rocm_vllm.yamlio import LoadedDocument, load_error, load_yaml_file
+
+_T = TypeVar("_T")
 
 BUILTIN_DIR = Path(__file__).resolve().parent
 CATALOG_ENV = "ROCM_VLLM_CATALOG"
@@ -112,26 +114,40 @@ def _need(entry: Mapping[str, Any], key: str, kind: type | tuple[type, ...], whe
     value = entry.get(key)
     if value is None or isinstance(value, bool) or not isinstance(value, kind):
         raise InvalidInputError(f"{where}: '{key}' is missing or not a {getattr(kind, '__name__', kind)}")
+    if isinstance(value, (int, float)) and not 0 < value < 1e18:
+        raise InvalidInputError(f"{where}: '{key}' must be a positive number, got {value!r}")
     return value
 
 
+def _optional(entry: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    """An optional field: absent (or null) is None, anything else must pass `_need`."""
+    return None if entry.get(key) is None else _need(entry, key, kind, where)
+
+
+def _strings(entry: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = entry.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidInputError(f"{where}: '{key}' must be a list of strings")
+    return tuple(value)
+
+
 def _gpu_from_entry(name: str, entry: Mapping[str, Any], where: str) -> GpuSpec:
-    memory_gb = entry.get("memoryGB", entry.get("memoryGiB"))
-    if not isinstance(memory_gb, (int, float)) or isinstance(memory_gb, bool):
-        raise InvalidInputError(f"{where}: 'memoryGB' is missing or not a number")
+    memory_key = "memoryGB" if "memoryGB" in entry else "memoryGiB"
+    memory_gb = _need(entry, memory_key, (int, float), where)
     # Marketed HBM sizes are decimal gigabytes (192 GB = 192e9 bytes).
-    memory_bytes = int(entry["memoryBytes"]) if "memoryBytes" in entry else int(memory_gb * 1e9)
+    explicit_bytes = _optional(entry, "memoryBytes", int, where)
+    memory_bytes = explicit_bytes if explicit_bytes is not None else int(memory_gb * 1e9)
     return GpuSpec(
         name=name,
         arch=str(_need(entry, "arch", str, where)),
         generation=int(_need(entry, "generation", int, where)),
         memory_bytes=memory_bytes,
         bandwidth_bytes_per_s=float(_need(entry, "memoryBandwidthTBps", (int, float), where)) * 1e12,
-        precisions=tuple(str(p) for p in _need(entry, "precisions", list, where)),
-        device_ids=tuple(str(d).lower() for d in entry.get("deviceIds") or ()),
-        product_names=tuple(str(p) for p in entry.get("productNames") or ()),
-        fp8_format=entry.get("fp8Format"),
-        weight_formats=tuple(str(p) for p in entry.get("weightFormats") or ()),
+        precisions=_strings({"precisions": _need(entry, "precisions", list, where)}, "precisions", where),
+        device_ids=tuple(d.lower() for d in _strings(entry, "deviceIds", where)),
+        product_names=_strings(entry, "productNames", where),
+        fp8_format=_optional(entry, "fp8Format", str, where),
+        weight_formats=_strings(entry, "weightFormats", where),
     )
 
 
@@ -140,14 +156,17 @@ def _model_from_entry(name: str, entry: Mapping[str, Any], where: str) -> ModelS
     heads = int(_need(entry, "numAttentionHeads", int, where))
     checkpoints = []
     ids = _need(entry, "huggingFaceIds", dict, where)
+    native = _optional(entry, "nativeDtype", str, where) or "bfloat16"
     for hf_id, spec in sorted(ids.items()):
         spec = spec or {}
+        if not isinstance(spec, dict):
+            raise InvalidInputError(f"{where}: huggingFaceIds.{hf_id} must be a mapping (or empty)")
         checkpoints.append(
             Checkpoint(
                 hf_id=str(hf_id),
-                weight_dtype=str(spec.get("weightDtype", entry.get("nativeDtype", "bfloat16"))),
-                revision=spec.get("revision"),
-                weight_bytes=int(spec["weightBytes"]) if spec.get("weightBytes") else None,
+                weight_dtype=_optional(spec, "weightDtype", str, where) or native,
+                revision=_optional(spec, "revision", str, where),
+                weight_bytes=_optional(spec, "weightBytes", int, where),
             )
         )
     total = float(_need(entry, "totalParams", (int, float), where))
@@ -156,34 +175,52 @@ def _model_from_entry(name: str, entry: Mapping[str, Any], where: str) -> ModelS
         num_layers=int(_need(entry, "numLayers", int, where)),
         hidden_size=hidden,
         num_attention_heads=heads,
-        num_key_value_heads=int(entry.get("numKeyValueHeads") or heads),
-        head_dim=int(entry.get("headDim") or hidden // heads),
+        num_key_value_heads=int(_optional(entry, "numKeyValueHeads", int, where) or heads),
+        head_dim=int(_optional(entry, "headDim", int, where) or max(1, hidden // heads)),
         max_position_embeddings=int(_need(entry, "maxPositionEmbeddings", int, where)),
-        native_dtype=str(entry.get("nativeDtype", "bfloat16")),
+        native_dtype=native,
         total_params=total,
-        active_params=float(entry.get("activeParams") or total),
-        attention=str(entry.get("attention", "standard")),
-        kv_lora_rank=entry.get("kvLoraRank"),
-        qk_rope_head_dim=entry.get("qkRopeHeadDim"),
-        num_experts=entry.get("numExperts"),
-        experts_per_token=entry.get("expertsPerToken"),
+        active_params=float(_optional(entry, "activeParams", (int, float), where) or total),
+        attention=_optional(entry, "attention", str, where) or "standard",
+        kv_lora_rank=_optional(entry, "kvLoraRank", int, where),
+        qk_rope_head_dim=_optional(entry, "qkRopeHeadDim", int, where),
+        num_experts=_optional(entry, "numExperts", int, where),
+        experts_per_token=_optional(entry, "expertsPerToken", int, where),
         checkpoints=tuple(checkpoints),
     )
 
 
-def _read_section(path: Path, section: str) -> dict[str, Any]:
+def _read_section(path: Path, section: str) -> tuple[dict[str, Any], LoadedDocument | None]:
     if not path.is_file():
-        return {}
+        return {}, None
     document = load_yaml_file(path)
     data = document.data
     if not isinstance(data, dict) or not isinstance(data.get(section), dict):
-        raise InvalidInputError(f"{path}:1: expected a top-level mapping '{section}:' of entries")
+        raise load_error(path, 1, f"expected a top-level mapping '{section}:' of entries")
     entries: dict[str, Any] = data[section]
     for entry_name, entry in entries.items():
         if not isinstance(entry, dict):
             line = document.line_of((section, entry_name)) or 1
-            raise InvalidInputError(f"{path}:{line}: {section}.{entry_name} must be a mapping")
-    return entries
+            raise load_error(path, line, f"{section}.{entry_name} must be a mapping", (section, entry_name))
+    return entries, document
+
+
+def _entries(path: Path, section: str, build: Callable[[str, Mapping[str, Any], str], _T]) -> dict[str, _T]:
+    """Every entry of one catalog file, built by `build`; a field of the wrong type names the file and line."""
+    entries, document = _read_section(path, section)
+    built: dict[str, _T] = {}
+    for name, entry in entries.items():
+        where = (section, name)
+        try:
+            built[name] = build(name, entry, f"{path}: {section}.{name}")
+        except InvalidInputError:
+            raise
+        except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as error:
+            line = document.line_of(where) if document else None
+            raise load_error(
+                path, line or 1, f"{section}.{name}: a field has the wrong type or value ({error})", where
+            ) from None
+    return built
 
 
 def load_catalog(extra_dirs: tuple[Path, ...] = ()) -> Catalog:
@@ -200,9 +237,6 @@ def _load_catalog_cached(dirs: tuple[Path, ...]) -> Catalog:
     for directory in dirs:
         if directory != BUILTIN_DIR and not directory.is_dir():
             raise InvalidInputError(f"{directory}: catalog directory does not exist")
-        gpu_file, model_file = directory / "gpus.yaml", directory / "models.yaml"
-        for name, entry in _read_section(gpu_file, "gpus").items():
-            gpus[name] = _gpu_from_entry(name, entry, f"{gpu_file}: gpus.{name}")
-        for name, entry in _read_section(model_file, "models").items():
-            models[name] = _model_from_entry(name, entry, f"{model_file}: models.{name}")
+        gpus.update(_entries(directory / "gpus.yaml", "gpus", _gpu_from_entry))
+        models.update(_entries(directory / "models.yaml", "models", _model_from_entry))
     return Catalog(gpus=dict(sorted(gpus.items())), models=dict(sorted(models.items())))

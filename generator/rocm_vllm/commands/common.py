@@ -1,18 +1,16 @@
-"""Options and error handling shared by every command module."""
+"""Options and endings shared by every command module.
+
+Commands return their exit code (None is 0) or raise; they print only through rocm_vllm.findings (the reporter
+layer), and rocm_vllm.cli.main maps whatever they raise to an exit code in one place (rocm_vllm.errors)."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from rocm_vllm.errors import RocmVllmError
-
-F = TypeVar("F", bound=Callable[..., Any])
+from rocm_vllm.errors import ExitCode
 
 catalog_option = click.option(
     "--catalog",
@@ -34,19 +32,14 @@ output_format_option = click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 
-
-def reports_errors(command: F) -> F:
-    """Map library errors to exit codes and one-line messages; never a traceback for the user's input."""
-
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except RocmVllmError as error:
-            click.echo(f"error: {error}", err=True)
-            sys.exit(int(error.exit_code))
-
-    return wrapper  # type: ignore[return-value]
+findings_format_option = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text; json; github: GitHub Actions annotations (::error file=…,line=…::…) shown on the diff.",
+)
 
 
 def check_context(catalog_dirs: tuple[Path, ...]) -> Any:
@@ -58,7 +51,9 @@ def check_context(catalog_dirs: tuple[Path, ...]) -> Any:
 def write_output(text: str, output: Path | None) -> None:
     """To stdout, or to `output` atomically (a failed run leaves no partial file)."""
     if output is None:
-        click.echo(text, nl=False)
+        from rocm_vllm.findings import write_out
+
+        write_out(text)
         return
     from rocm_vllm.yamlio import write_files_atomically
 
@@ -72,10 +67,10 @@ def write_or_check(
     rerun: str,
     changed: list[Path] | None = None,
     stale: list[Path] | None = None,
-) -> None:
-    """The end of every generate command: with --check list what would change and exit 1 (writing nothing);
+) -> ExitCode:
+    """The end of every generate command: with --check list what would change and return 1 (writing nothing);
     otherwise write the changed files atomically (all or none) and remove stale generated ones."""
-    from rocm_vllm.errors import ExitCode
+    from rocm_vllm.findings import write_err, write_out
     from rocm_vllm.paths import display_path
     from rocm_vllm.yamlio import write_files_atomically
 
@@ -85,33 +80,30 @@ def write_or_check(
         ]
     stale = stale or []
     if check:
-        for path in changed:
-            click.echo(f"{display_path(path)} would change")
-        for path in stale:
-            click.echo(f"{display_path(path)} is stale (no source left)")
+        lines = [f"{display_path(path)} would change" for path in changed]
+        lines += [f"{display_path(path)} is stale (no source left)" for path in stale]
         if changed or stale:
-            click.echo(f"error: {len(changed) + len(stale)} file(s) out of date; run: {rerun}", err=True)
-            sys.exit(int(ExitCode.INVALID_INPUT))
-        click.echo(f"{len(outputs)} generated file(s) up to date")
-        return
+            write_out("".join(f"{line}\n" for line in lines))
+            write_err(f"error: {len(changed) + len(stale)} file(s) out of date; run: {rerun}")
+            return ExitCode.INVALID_INPUT
+        write_out(f"{len(outputs)} generated file(s) up to date\n")
+        return ExitCode.OK
     write_files_atomically({path: outputs[path] for path in changed})
     for path in stale:
         path.unlink()
-    click.echo(
+    write_out(
         f"{len(outputs)} generated file(s): {len(changed)} written, {len(outputs) - len(changed)} unchanged, "
-        f"{len(stale)} stale removed"
+        f"{len(stale)} stale removed\n"
     )
+    return ExitCode.OK
 
 
 def stop_on_errors(findings: list[Any], checked: int, what: str) -> None:
-    """Shared by every command that writes files: any error lists all findings and exits 1 before anything is
-    written; warnings alone are shown and the run goes on."""
-    from rocm_vllm.errors import ExitCode
-    from rocm_vllm.findings import has_errors, render_text
+    """Shared by every command that writes files: any error raises FindingsError (the reporter lists every
+    finding; exit 1) before anything is written; warnings alone are shown and the run goes on."""
+    from rocm_vllm.errors import FindingsError
+    from rocm_vllm.findings import has_errors, report_warnings
 
     if has_errors(findings):
-        click.echo(render_text(findings, checked), nl=False, err=True)
-        click.echo(f"error: invalid {what}; nothing was written", err=True)
-        sys.exit(int(ExitCode.INVALID_INPUT))
-    for finding in findings:
-        click.echo(finding.format(), err=True)
+        raise FindingsError(f"invalid {what}; nothing was written", findings, checked)
+    report_warnings(findings)

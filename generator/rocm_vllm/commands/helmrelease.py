@@ -11,7 +11,6 @@ from rocm_vllm.commands.common import (
     catalog_option,
     check_context,
     recipes_dir_option,
-    reports_errors,
     write_output,
 )
 from rocm_vllm.commands.flux_options import FluxRequest, flux_options
@@ -22,7 +21,6 @@ from rocm_vllm.commands.flux_options import FluxRequest, flux_options
 @flux_options("rocm-vllm", "recipe")
 @catalog_option
 @recipes_dir_option
-@reports_errors
 def helmrelease(recipe: str, catalog_dirs: tuple[Path, ...], recipes_dir: Path, **flux_args: Any) -> None:
     """A Flux HelmRelease for RECIPE (a file, or a recipe name in --recipes-dir) with its values inline, after the
     Flux source object it installs the chart from (by default an OCIRepository of the published chart)."""

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from rocm_vllm.commands.common import reports_errors, write_or_check
+from rocm_vllm.commands.common import write_or_check
+from rocm_vllm.errors import ExitCode
 
 
 @click.command("index")
@@ -24,8 +25,7 @@ from rocm_vllm.commands.common import reports_errors, write_or_check
     help="Every directory below it with a Chart.yaml is a chart.  [default: $ROCM_VLLM_CHARTS_DIR, else the "
     "charts this rocm-vllm ships]",
 )
-@reports_errors
-def index(out: Path, check: bool, charts_dir: Path | None) -> None:
+def index(out: Path, check: bool, charts_dir: Path | None) -> ExitCode:
     """Write a Helm repository index of every chart's reproducible archive (served as index.yaml beside the
     archives `make package` builds); `--check` reports drift."""
     from rocm_vllm.index import build_index, index_document, index_stamp
@@ -36,6 +36,6 @@ def index(out: Path, check: bool, charts_dir: Path | None) -> None:
     shown = display_path(out)
     stamp = index_stamp(shown, display_path(charts))
     text = index_document(build_index(charts), stamp)
-    write_or_check(
+    return write_or_check(
         {out: text}, check=check, rerun=f"rocm-vllm index --out {shown} --charts-dir {display_path(charts)}"
     )

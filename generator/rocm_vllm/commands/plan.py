@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from rocm_vllm.commands.common import catalog_option, check_context, output_format_option, reports_errors
+from rocm_vllm.commands.common import catalog_option, check_context, output_format_option
+from rocm_vllm.errors import ExitCode
 
 
 @click.command("plan")
@@ -31,7 +32,6 @@ from rocm_vllm.commands.common import catalog_option, check_context, output_form
 )
 @output_format_option
 @catalog_option
-@reports_errors
 def plan(
     model: str,
     gpu: str,
@@ -45,8 +45,9 @@ def plan(
     show_all: bool,
     output_format: str,
     catalog_dirs: tuple[Path, ...],
-) -> None:
+) -> ExitCode:
     """Feasible (tensor, pipeline, nodes) layouts for MODEL (a Hugging Face id or catalog name) on --gpu."""
+    from rocm_vllm.findings import write_out
     from rocm_vllm.plan import PlanRequest, plan_layouts, render_plan_text
 
     request = PlanRequest(
@@ -71,8 +72,7 @@ def plan(
             "maxModelLen": result.max_model_len,
             "layouts": [layout.as_dict() for layout in layouts],
         }
-        click.echo(json.dumps(payload, indent=2, sort_keys=True))
+        write_out(json.dumps(payload, indent=2, sort_keys=True) + "\n")
     else:
-        click.echo(render_plan_text(result), nl=False)
-    if not result.feasible:
-        raise SystemExit(1)
+        write_out(render_plan_text(result))
+    return ExitCode.OK if result.feasible else ExitCode.INVALID_INPUT

@@ -12,9 +12,8 @@ from rocm_vllm.commands.common import (
     check_context,
     output_format_option,
     recipes_dir_option,
-    reports_errors,
 )
-from rocm_vllm.errors import UsageError
+from rocm_vllm.errors import ExitCode, UsageError
 
 
 @click.command("select")
@@ -45,7 +44,6 @@ from rocm_vllm.errors import UsageError
 @output_format_option
 @catalog_option
 @recipes_dir_option
-@reports_errors
 def select(
     model: str,
     gpu: str | None,
@@ -59,12 +57,12 @@ def select(
     output_format: str,
     catalog_dirs: tuple[Path, ...],
     recipes_dir: Path,
-) -> None:
+) -> ExitCode:
     """Choose the recipe for MODEL (a Hugging Face id or catalog name) that best fits the inventory."""
-    from rocm_vllm.inventory import NodePool, nodes_from_cluster, pools_from_nodes
+    from rocm_vllm.findings import write_out
+    from rocm_vllm.inventory import NodePool, nodes_from_cluster, nodes_from_file, pools_from_nodes
     from rocm_vllm.select import render_selection_text, select_recipe
     from rocm_vllm.validate import validate_paths
-    from rocm_vllm.yamlio import load_yaml_file
 
     sources = sum([bool(gpu), from_cluster, nodes_file is not None])
     if sources != 1:
@@ -78,12 +76,8 @@ def select(
             raise UsageError(f"unknown GPU '{gpu}'; known: {', '.join(context.catalog.gpus)}")
         pools = [NodePool(gpu, gpus_per_node or 8, nodes)]
     else:
-        if nodes_file is not None:
-            document = load_yaml_file(nodes_file).data
-            raw = document.get("items", []) if isinstance(document, dict) else document
-        else:
-            raw = nodes_from_cluster(kube_context)
-        pools, notes = pools_from_nodes(raw if isinstance(raw, list) else [], context.catalog)
+        raw = nodes_from_file(nodes_file) if nodes_file is not None else nodes_from_cluster(kube_context)
+        pools, notes = pools_from_nodes(raw, context.catalog)
     if not recipes_dir.is_dir():
         raise UsageError(f"{recipes_dir}: recipe directory not found (set --recipes-dir)")
     validation = validate_paths([recipes_dir], context)
@@ -95,8 +89,7 @@ def select(
     skipped = sorted({f.file for f in validation.findings if f.severity.value == "error"})
     selection.why += [f"note: invalid recipe skipped: {path}" for path in skipped]
     if output_format == "json":
-        click.echo(json.dumps(selection.as_dict(), indent=2, sort_keys=True))
+        write_out(json.dumps(selection.as_dict(), indent=2, sort_keys=True) + "\n")
     else:
-        click.echo(render_selection_text(selection), nl=False)
-    if selection.chosen is None:
-        raise SystemExit(1)
+        write_out(render_selection_text(selection))
+    return ExitCode.INVALID_INPUT if selection.chosen is None else ExitCode.OK

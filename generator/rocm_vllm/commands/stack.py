@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,9 +12,8 @@ import click
 from rocm_vllm.commands.common import (
     catalog_option,
     check_context,
-    output_format_option,
+    findings_format_option,
     recipes_dir_option,
-    reports_errors,
     stop_on_errors,
     write_or_check,
     write_output,
@@ -128,20 +126,18 @@ def stack() -> None:
 
 @stack.command("validate")
 @click.argument("stacks", nargs=-1)
-@output_format_option
+@findings_format_option
 @stack_inputs
-@reports_errors
-def validate_command(stacks: tuple[str, ...], output_format: str, **inputs: Any) -> None:
+def validate_command(stacks: tuple[str, ...], output_format: str, **inputs: Any) -> int:
     """Check stacks (files, names in --stacks-dir, default all of them): every model's recipe and overrides, the
     chart values, unique keys and served names, the router, and the GPUs against the inventory."""
     from rocm_vllm.errors import ExitCode
-    from rocm_vllm.findings import has_errors, render_json, render_text
+    from rocm_vllm.findings import has_errors, report_findings
 
     results = StackInputs.pop_from(inputs).load_all(stacks)
     findings = sorted({f for result in results for f in result.findings})
-    render = render_json if output_format == "json" else render_text
-    click.echo(render(findings, len(results)), nl=False)
-    sys.exit(int(ExitCode.INVALID_INPUT if has_errors(findings) else ExitCode.OK))
+    report_findings(findings, len(results), output_format)
+    return ExitCode.INVALID_INPUT if has_errors(findings) else ExitCode.OK
 
 
 @stack.command("generate")
@@ -163,7 +159,6 @@ def validate_command(stacks: tuple[str, ...], output_format: str, **inputs: Any)
 @click.option("--namespace", default="default", show_default=True, help="Namespace of the HelmReleases.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 listing every file that would change.")
 @stack_inputs
-@reports_errors
 def generate_command(
     stacks: tuple[str, ...],
     out_dir: Path,
@@ -171,7 +166,7 @@ def generate_command(
     namespace: str,
     check: bool,
     **inputs: Any,
-) -> None:
+) -> int:
     """Write each stack's values (and HelmRelease); a run with any invalid stack writes nothing."""
     from rocm_vllm.flux import (
         ChartSource,
@@ -181,16 +176,21 @@ def generate_command(
         source_object,
     )
     from rocm_vllm.paths import chart_dir, display_path
-    from rocm_vllm.stack import STACK_CHART, STAMP_PREFIX, stack_helmrelease, values_document
+    from rocm_vllm.stack import GENERATE_COMMAND, STACK_CHART, stack_helmrelease, values_document
+    from rocm_vllm.stamp import stamp as build_stamp
 
     results = StackInputs.pop_from(inputs).load_all(stacks)
     stop_on_errors(sorted({f for r in results for f in r.findings}), len(results), "stacks")
     outputs: dict[Path, str] = {}
     if helmreleases_dir is not None and results:
         # One source object for the whole directory: a copy in each stack's file would be a duplicate to Kustomize.
-        source_stamp = (
-            f"{STAMP_PREFIX} --helmreleases {display_path(helmreleases_dir)}\n"
-            f"Do not edit: the Flux source every HelmRelease in this directory installs charts/{STACK_CHART} from."
+        source_stamp = build_stamp(
+            [*GENERATE_COMMAND, "--helmreleases", display_path(helmreleases_dir)],
+            notes=[
+                f"Do not edit: the Flux source every HelmRelease in this directory installs charts/{STACK_CHART} "
+                "from."
+            ],
+            quote=False,
         )
         shared = source_object(
             ChartSource(kind="OCIRepository", name=STACK_CHART, chart=STACK_CHART),
@@ -204,9 +204,10 @@ def generate_command(
         outputs[out_dir / f"{result.name}.yaml"] = values_document(result, out_dir)
         if helmreleases_dir is not None:
             source = result.path.as_posix()
-            stamp = (
-                f"{STAMP_PREFIX} {source} --helmreleases {display_path(helmreleases_dir)}\n"
-                f"Do not edit: change {source} and run the command again."
+            stamp = build_stamp(
+                [*GENERATE_COMMAND, source, "--helmreleases", display_path(helmreleases_dir)],
+                source=source,
+                quote=False,
             )
             obj = stack_helmrelease(
                 result,
@@ -215,24 +216,23 @@ def generate_command(
                 stamp=stamp,
             )
             outputs[helmreleases_dir / f"{result.name}.yaml"] = helmrelease_document(obj, stamp)
-    write_or_check(outputs, check=check, rerun="rocm-vllm stack generate")
+    return write_or_check(outputs, check=check, rerun="rocm-vllm stack generate")
 
 
 @stack.command("render")
 @click.argument("stack_ref", metavar="STACK")
 @render_options
 @stack_inputs
-@reports_errors
 def render_command(stack_ref: str, **kwargs: Any) -> None:
     """Print the manifests of STACK (a file, or a name in --stacks-dir), rendered through charts/rocm-vllm-stack and
     validated against the Kubernetes and CRD schemas."""
-    from rocm_vllm.paths import chart_dir, display_path
-    from rocm_vllm.render import render_values
-    from rocm_vllm.stack import STACK_CHART
+    from rocm_vllm.paths import display_path
+    from rocm_vllm.render import render_stack
 
     request = RenderRequest.pop_from(kwargs)
-    result = StackInputs.pop_from(kwargs).load_valid(stack_ref)
-    release = render_values(chart_dir(STACK_CHART), result.values, request.options(result.name))
+    inputs = StackInputs.pop_from(kwargs)
+    result = inputs.load_valid(stack_ref)
+    release = render_stack(result, request.options(result.name), check_context(inputs.catalog_dirs))
     stamp = request.stamp(["rocm-vllm", "stack", "render", display_path(result.path)])
     write_output(release.manifest_text(stamp=stamp), request.output)
 
@@ -241,7 +241,6 @@ def render_command(stack_ref: str, **kwargs: Any) -> None:
 @click.argument("stack_ref", metavar="STACK")
 @flux_options("rocm-vllm-stack", "stack")
 @stack_inputs
-@reports_errors
 def helmrelease_command(stack_ref: str, **kwargs: Any) -> None:
     """A Flux HelmRelease installing charts/rocm-vllm-stack with STACK's values inline, after the Flux source
     object it installs the chart from (by default an OCIRepository of the published chart)."""
