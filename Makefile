@@ -10,8 +10,9 @@ REGISTRY ?=
 PLAIN_HTTP ?=
 REPOSITORY_DIR ?= dist/repository
 VALUES ?= values
+SCAN_VENV ?= .venv-scan
 
-.PHONY: index publish help install generate validate test lint typecheck unit check-drift golden bench wheel package crds e2e clean
+.PHONY: index publish help install generate validate test lint typecheck unit check-drift golden bench wheel package crds e2e scan schemas clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -48,8 +49,24 @@ check-drift: $(STAMP) ## Fail when values/ or Chart-index.yaml differ from what 
 	$(BIN)/rocm-vllm generate $(RECIPES) --out $(VALUES) --check
 	$(BIN)/rocm-vllm stack generate --out $(VALUES)/stacks --helmreleases helmreleases/stacks --check
 	$(BIN)/python scripts/sync_stack_schema.py --check
+	$(BIN)/python scripts/k8s_schema_defs.py --check
 	$(BIN)/rocm-vllm index --check
 	$(BIN)/python scripts/extract_crd_schemas.py --check
+
+# The scanners live in their own virtualenv: checkov pins versions (packaging<24) the dev tools outgrew.
+$(SCAN_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SCAN_VENV)/bin/python -m pip install --quiet -e '.[scan]'
+	@touch $@
+
+scan: $(SCAN_VENV)/.installed ## checkov + trivy on every ci scenario and recipe render; fails on findings not in ci/scan-exceptions.yaml
+	$(SCAN_VENV)/bin/python scripts/scan_charts.py
+
+schemas: $(STAMP) ## Regenerate the Kubernetes types in the values schemas and the stack's embedded schemas
+	$(BIN)/python scripts/k8s_schema_defs.py
+	$(BIN)/python scripts/sync_stack_schema.py
+	$(BIN)/python scripts/k8s_schema_defs.py
 
 golden: $(STAMP) ## Rewrite the reviewed golden renders under tests/golden/
 	$(BIN)/python scripts/update_golden.py
@@ -74,7 +91,7 @@ e2e: $(STAMP) ## End-to-end tests on a kind cluster (needs docker, kind, kubectl
 	bash ci/kind/run-e2e.sh $(K8S_VERSION)
 
 clean: ## Remove the virtualenv and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dist .cache
+	rm -rf $(VENV) $(SCAN_VENV) .pytest_cache .mypy_cache .ruff_cache dist .cache
 
 index: $(STAMP) ## Rewrite Chart-index.yaml (the Helm repository index of the charts' archives)
 	$(BIN)/rocm-vllm index

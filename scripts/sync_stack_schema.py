@@ -3,7 +3,8 @@
 The stack's `models.<key>` and `modelDefaults` are charts/rocm-vllm values, and `cache.values` are
 charts/rocm-vllm-cache values, laid over those charts' defaults: the stack schema embeds each chart's own schema (as
 `definitions.rocmVllmValues` / `definitions.rocmVllmCacheValues`, with `required` dropped because a stack gives only
-what differs from the defaults), so `helm install` rejects a misspelled model value exactly as the single-model
+what differs from the defaults; their Kubernetes type definitions are hoisted to the root `definitions`), so
+`helm install` rejects a misspelled model value exactly as the single-model
 chart does. Run after changing either chart's schema; tests/charts/test_stack_chart.py fails while they differ.
 
     python scripts/sync_stack_schema.py [--check]
@@ -35,11 +36,16 @@ def _partial(node: Any) -> Any:
 
 
 def synced_schema(current: dict[str, Any]) -> dict[str, Any]:
+    """The stack schema with each embedded chart schema refreshed. An embedded schema's own `definitions` (the
+    Kubernetes types of scripts/k8s_schema_defs.py, referenced as #/definitions/...) move to the stack's root, where
+    those references resolve."""
     schema = dict(current)
     definitions = dict(schema.get("definitions", {}))
     for name, path in EMBEDDED.items():
-        definitions[name] = _partial(json.loads(path.read_text(encoding="utf-8")))
-    schema["definitions"] = definitions
+        embedded = json.loads(path.read_text(encoding="utf-8"))
+        definitions.update(embedded.pop("definitions", {}))
+        definitions[name] = _partial(embedded)
+    schema["definitions"] = dict(sorted(definitions.items()))
     return schema
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from rocm_vllm.pod_resources import pod_resources
 from rocm_vllm.recipe import Recipe
 
 
@@ -44,6 +45,7 @@ def recipe_to_values(recipe: Recipe) -> dict[str, Any]:
         "vllm": vllm,
         "gpu": {"count": recipe.gpus_per_node, "model": recipe.gpu},
         "multiNode": {"nodesPerReplica": recipe.nodes_per_replica},
+        "resources": pod_resources(recipe),
     }
     if recipe.is_multi_node and recipe.launch_mode:
         values["multiNode"]["launchMode"] = recipe.launch_mode

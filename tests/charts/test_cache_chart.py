@@ -270,29 +270,38 @@ def test_token_only_from_a_secret_and_download_options() -> None:
         "hfTokenSecret": {"name": "hf-token", "optional": True}, "highPerformance": True,
         "endpoint": "https://mirror.example.com", "env": {"HTTPS_PROXY": "http://p:3128"}, "skipCompleted": False,
     }}))  # fmt: skip
-    assert env["HF_TOKEN"] == {"secretKeyRef": {"name": "hf-token", "key": "HF_TOKEN", "optional": True}}
+    assert env["HF_TOKEN_PATH"] == "/var/run/secrets/huggingface/token" and "HF_TOKEN" not in env
     assert env["HF_XET_HIGH_PERFORMANCE"] == "1" and env["HF_ENDPOINT"] == "https://mirror.example.com"
     assert env["HTTPS_PROXY"] == "http://p:3128" and env["CACHE_SKIP_COMPLETED"] == "0"
-    assert "HF_TOKEN" not in env_of(render()) and "HF_HUB_ENABLE_HF_TRANSFER" not in env
+    assert "HF_TOKEN_PATH" not in env_of(render()) and "HF_HUB_ENABLE_HF_TRANSFER" not in env
 
 
 def test_security_floor_and_non_root_option() -> None:
     objects = render()
     spec = pod_spec(objects)
     (container,) = spec["containers"]
-    assert spec["securityContext"] == {"seccompProfile": {"type": "RuntimeDefault"}}
+    assert spec["securityContext"] == {
+        "fsGroup": 10001,
+        "fsGroupChangePolicy": "OnRootMismatch",
+        "runAsNonRoot": True,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
     assert container["securityContext"] == {
         "privileged": False,
         "allowPrivilegeEscalation": False,
         "capabilities": {"drop": ["ALL"]},
         "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+        "runAsUser": 10001,
+        "runAsGroup": 10001,
+        "seccompProfile": {"type": "RuntimeDefault"},
     }
     assert spec["automountServiceAccountToken"] is False
     assert one(objects, "ServiceAccount")["automountServiceAccountToken"] is False
     assert all("hostPath" not in v for v in spec["volumes"])
-    restricted = pod_spec(render({"podSecurityContext": {"runAsUser": 1000, "fsGroup": 1000}}))
+    restricted = pod_spec(render({"podSecurityContext": {"fsGroup": 2000}}))
     assert restricted["securityContext"]["runAsNonRoot"] is True
-    assert restricted["securityContext"]["runAsUser"] == 1000
+    assert restricted["securityContext"]["fsGroup"] == 2000
 
 
 def test_labels_and_no_chart_version_in_pod_labels() -> None:

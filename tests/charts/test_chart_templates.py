@@ -79,7 +79,13 @@ def matches(selector: dict[str, str], labels: dict[str, str]) -> bool:
 
 def test_default_render_is_a_deployment_service_and_serviceaccount(render_objects: Any) -> None:
     objects = render_objects(include_hooks=False)
-    assert sorted(o["kind"] for o in objects) == ["Deployment", "Service", "ServiceAccount"]
+    assert sorted(o["kind"] for o in objects) == [
+        "Deployment",
+        "NetworkPolicy",
+        "PodDisruptionBudget",
+        "Service",
+        "ServiceAccount",
+    ]
 
 
 GATES = [
@@ -281,12 +287,18 @@ def test_hf_token_only_from_secret_and_hf_home_on_cache(render_objects: Any) -> 
     }
     template = pod_specs(render_objects(values))["single"]
     variables = env(template)
-    assert variables["HF_TOKEN"] == {"secretKeyRef": {"name": "hf", "key": "token"}}
+    # The token is a mounted file (HF_TOKEN_PATH), never an environment variable.
+    assert "HF_TOKEN" not in variables
+    assert variables["HF_TOKEN_PATH"] == "/var/run/secrets/huggingface/token"
+    (volume,) = [v for v in template["spec"]["volumes"] if v["name"] == "hf-token"]
+    assert volume["secret"]["secretName"] == "hf"
+    assert volume["secret"]["items"] == [{"key": "token", "path": "token"}]
     assert variables["HF_HOME"] == "/cache"
     assert variables["HF_HUB_OFFLINE"] == "1"
     mounts = {m["name"]: m["mountPath"] for m in container(template)["volumeMounts"]}
     assert mounts["model-cache"] == "/cache"
-    assert "HF_TOKEN" not in env(pod_specs(render_objects())["single"])
+    assert mounts["hf-token"] == "/var/run/secrets/huggingface"
+    assert "HF_TOKEN_PATH" not in env(pod_specs(render_objects())["single"])
 
 
 def test_env_map_and_raw_env_list(render_objects: Any) -> None:
@@ -323,8 +335,13 @@ def test_download_init_container_and_offline_skip(render_objects: Any) -> None:
     (init,) = spec["initContainers"]
     assert "snapshot_download" in init["command"][-1]
     init_env = {e["name"]: e.get("value", e.get("valueFrom")) for e in init["env"]}
-    assert init_env["MODEL_ID"] == "org/m" and init_env["MODEL_REVISION"] == "r1" and "HF_TOKEN" in init_env
-    assert init["volumeMounts"] == [{"name": "model-cache", "mountPath": "/models"}]
+    assert init_env["MODEL_ID"] == "org/m" and init_env["MODEL_REVISION"] == "r1"
+    assert init_env["HF_TOKEN_PATH"] == "/var/run/secrets/huggingface/token" and "HF_TOKEN" not in init_env
+    assert init["volumeMounts"] == [
+        {"name": "model-cache", "mountPath": "/models"},
+        {"name": "tmp", "mountPath": "/tmp"},
+        {"name": "hf-token", "mountPath": "/var/run/secrets/huggingface", "readOnly": True},
+    ]
     offline = merged(values, {"cache": {"offline": True}})
     assert "initContainers" not in pod_specs(render_objects(offline))["single"]["spec"]
 
@@ -371,7 +388,15 @@ def test_multi_node_lws_shape_and_leader_only_service(render_objects: Any) -> No
 def _without_role_specific(template: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(template)
     for c in out["spec"]["containers"]:
-        for key in ("command", "args", "ports", "startupProbe", "readinessProbe", "livenessProbe"):
+        for key in (
+            "command",
+            "args",
+            "ports",
+            "startupProbe",
+            "readinessProbe",
+            "livenessProbe",
+            "lifecycle",
+        ):
             c.pop(key, None)
     return out
 
@@ -479,7 +504,7 @@ def test_lws_settings_are_values(render_objects: Any) -> None:
         MULTI_NODE,
         {
             "multiNode": {
-                "restartPolicy": "None",
+                "restartPolicy": "RecreateGroupAfterStart",
                 "startupPolicy": "LeaderReady",
                 "subdomainPolicy": "UniquePerReplica",
                 "rolloutStrategy": {"maxUnavailable": 2, "maxSurge": "50%"},
@@ -489,7 +514,7 @@ def test_lws_settings_are_values(render_objects: Any) -> None:
     )
     lws = one(render_objects(values), "LeaderWorkerSet")
     assert lws["metadata"]["annotations"]["leaderworkerset.sigs.k8s.io/exclusive-topology"] == "rack"
-    assert lws["spec"]["leaderWorkerTemplate"]["restartPolicy"] == "None"
+    assert lws["spec"]["leaderWorkerTemplate"]["restartPolicy"] == "RecreateGroupAfterStart"
     assert lws["spec"]["startupPolicy"] == "LeaderReady"
     assert lws["spec"]["networkConfig"]["subdomainPolicy"] == "UniquePerReplica"
     assert lws["spec"]["rolloutStrategy"]["rollingUpdateConfiguration"] == {
@@ -554,13 +579,15 @@ def test_keda_prometheus_trigger(render_objects: Any) -> None:
 
 @pytest.mark.parametrize("multi_node", [False, True], ids=["deployment", "lws"])
 def test_pdb_selects_every_workload_pod(render_objects: Any, multi_node: bool) -> None:
+    budget = 1 if multi_node else 2  # a multi-node budget above one pod is refused (test_chart_hardening.py)
     objects = render_objects(
         merged(
-            MULTI_NODE if multi_node else {}, {"podDisruptionBudget": {"enabled": True, "maxUnavailable": 2}}
+            MULTI_NODE if multi_node else {},
+            {"podDisruptionBudget": {"enabled": True, "maxUnavailable": budget}},
         )
     )
     pdb = one(objects, "PodDisruptionBudget")
-    assert pdb["apiVersion"] == "policy/v1" and pdb["spec"]["maxUnavailable"] == 2
+    assert pdb["apiVersion"] == "policy/v1" and pdb["spec"]["maxUnavailable"] == budget
     selector = pdb["spec"]["selector"]["matchLabels"]
     templates = pod_specs(objects)
     assert templates and all(matches(selector, t["metadata"]["labels"]) for t in templates.values())
@@ -667,17 +694,20 @@ def test_serviceaccount_token_not_mounted(render_objects: Any) -> None:
     assert one(render_objects(), "ServiceAccount")["automountServiceAccountToken"] is False
 
 
-def test_networkpolicy_admits_group_members_and_configured_clients(render_objects: Any) -> None:
+def test_networkpolicy_admits_configured_clients_and_the_test_pod(render_objects: Any) -> None:
     clients = [{"namespaceSelector": {"matchLabels": {"team": "apps"}}}]
     objects = render_objects(merged(MULTI_NODE, {"networkPolicy": {"enabled": True, "clients": clients}}))
-    policy = one(objects, "NetworkPolicy")
+    policy = by_kind(objects, "NetworkPolicy")[0]
     selector = policy["spec"]["podSelector"]["matchLabels"]
     for template in pod_specs(objects).values():
         assert matches(selector, template["metadata"]["labels"])
-    peers, api = policy["spec"]["ingress"]
-    assert peers == {"from": [{"podSelector": {"matchLabels": selector}}]}
-    assert api == {"ports": [{"port": "http", "protocol": "TCP"}], "from": clients}
-    assert matches(selector, one(objects, "Pod")["metadata"]["labels"]), "helm test pod must reach the API"
+    (api,) = policy["spec"]["ingress"]
+    assert api["ports"] == [{"port": "http", "protocol": "TCP"}]
+    assert api["from"][:-1] == clients
+    test_pod = one(objects, "Pod")["metadata"]["labels"]
+    assert matches(api["from"][-1]["podSelector"]["matchLabels"], test_pod), (
+        "helm test pod must reach the API"
+    )
 
 
 def test_monitors_scrape_metrics_on_leaders(render_objects: Any) -> None:
@@ -707,7 +737,7 @@ def test_monitors_scrape_metrics_on_leaders(render_objects: Any) -> None:
         ),
         ({"multiNode": {"launchMode": "torchrun"}}, None, ["multiNode.launchMode", "'ray', 'mp'"]),
         ({"image": {"tag": "latest"}}, None, ["image.tag", '"latest"']),
-        ({"image": {"tag": ""}}, None, ["image.tag", "minLength"]),
+        ({"image": {"tag": ""}}, None, ['"rocm/vllm"', "neither a tag nor a digest"]),
         (
             {
                 "autoscaling": {"enabled": True},

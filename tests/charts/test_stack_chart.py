@@ -191,7 +191,12 @@ def test_shared_per_stack_cache_is_mounted_read_only_with_downloads_off() -> Non
         model = TWO["models"][name.removeprefix("stk-")]["model"]
         org_name = model["id"].replace("/", "--")
         assert marker == f"/models/.rocm-vllm-cache/models--{org_name}/{model['revision']}.complete"
-        assert wait["volumeMounts"] == [{"name": "model-cache", "mountPath": "/models", "readOnly": True}]
+        assert wait["volumeMounts"] == [
+            {"name": "model-cache", "mountPath": "/models", "readOnly": True},
+            {"name": "tmp", "mountPath": "/tmp"},
+        ]
+        assert wait["securityContext"]["runAsNonRoot"] is True
+        assert wait["securityContext"]["readOnlyRootFilesystem"] is True
 
 
 def test_per_model_caches_give_each_model_its_claim_and_job() -> None:
@@ -238,8 +243,12 @@ def test_router_has_its_own_service_hpa_pdb_monitor_and_routes() -> None:
     assert account["automountServiceAccountToken"] is False
     pod = by_kind(objects, "Deployment")["stk-router"]["spec"]["template"]["spec"]
     container = pod["containers"][0]
-    assert container["image"] == "lmcache/lmstack-router:v0.1.12"
+    assert container["image"] == (
+        "lmcache/lmstack-router:v0.1.12@sha256:d8cfaf022f0179ba3f9d2bbcb95c602bd639b700f7a6ac409626758d1a366483"
+    )
     assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    assert container["securityContext"]["runAsUser"] == 10001
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert {
         p["httpGet"]["path"]
         for p in (container[k] for k in ("startupProbe", "readinessProbe", "livenessProbe"))

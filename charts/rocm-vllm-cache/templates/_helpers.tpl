@@ -79,7 +79,7 @@ rocm-vllm-cache.serviceAccountName: the ServiceAccount the download pod runs as.
 rocm-vllm-cache.image: repository:tag of the download image.
 */}}
 {{- define "rocm-vllm-cache.image" -}}
-{{- printf "%s:%s" .Values.image.repository .Values.image.tag }}
+{{- .Values.image.repository }}{{ with .Values.image.tag }}:{{ . }}{{ end }}{{ with .Values.image.digest }}@{{ . }}{{ end }}
 {{- end }}
 
 {{/*

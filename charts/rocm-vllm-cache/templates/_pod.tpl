@@ -78,10 +78,9 @@ spec:
   priorityClassName: {{ . | quote }}
   {{- end }}
   securityContext:
-    {{- $psc := deepCopy (.Values.podSecurityContext | default dict) }}
-    {{- if and (hasKey $psc "runAsUser") (gt (int (get $psc "runAsUser")) 0) (not (hasKey $psc "runAsNonRoot")) }}
+    {{- /* The download runs as UID/GID 10001 (never root): fsGroup makes the claim group-writable for it. */}}
+    {{- $psc := merge (deepCopy (.Values.podSecurityContext | default dict)) (dict "fsGroup" 10001 "fsGroupChangePolicy" "OnRootMismatch") }}
     {{- $_ := set $psc "runAsNonRoot" true }}
-    {{- end }}
     {{- $_ := set $psc "seccompProfile" (dict "type" "RuntimeDefault") }}
     {{- toYaml $psc | nindent 4 }}
   {{- with .Values.nodeSelector }}
@@ -136,13 +135,10 @@ spec:
         - name: HF_ENDPOINT
           value: {{ . | quote }}
         {{- end }}
-        {{- with .Values.download.hfTokenSecret.name }}
-        - name: HF_TOKEN
-          valueFrom:
-            secretKeyRef:
-              name: {{ . | quote }}
-              key: {{ $.Values.download.hfTokenSecret.key | quote }}
-              optional: {{ $.Values.download.hfTokenSecret.optional }}
+        {{- if .Values.download.hfTokenSecret.name }}
+        {{- /* huggingface_hub reads the token file named by HF_TOKEN_PATH (constants.py): no token in the environment. */}}
+        - name: HF_TOKEN_PATH
+          value: /var/run/secrets/huggingface/token
         {{- end }}
         {{- range $name, $value := .Values.download.env }}
         - name: {{ $name }}
@@ -157,15 +153,18 @@ spec:
       {{- end }}
       securityContext:
         {{- $csc := deepCopy (.Values.containerSecurityContext | default dict) }}
-        {{- $_ := set $csc "privileged" false }}
-        {{- $_ := set $csc "allowPrivilegeEscalation" false }}
-        {{- $_ := set $csc "capabilities" (dict "drop" (list "ALL")) }}
-        {{- toYaml $csc | nindent 8 }}
+        {{- $floor := dict "privileged" false "allowPrivilegeEscalation" false "capabilities" (dict "drop" (list "ALL")) "readOnlyRootFilesystem" true "runAsNonRoot" true "runAsUser" 10001 "runAsGroup" 10001 "seccompProfile" (dict "type" "RuntimeDefault") }}
+        {{- toYaml (merge $floor $csc) | nindent 8 }}
       volumeMounts:
         - name: model-cache
           mountPath: {{ .Values.mountPath }}
         - name: tmp
           mountPath: /tmp
+        {{- if .Values.download.hfTokenSecret.name }}
+        - name: hf-token
+          mountPath: /var/run/secrets/huggingface
+          readOnly: true
+        {{- end }}
         {{- with .Values.extraVolumeMounts }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
@@ -175,6 +174,16 @@ spec:
         claimName: {{ include "rocm-vllm-cache.claimName" . }}
     - name: tmp
       emptyDir: {}
+    {{- with .Values.download.hfTokenSecret.name }}
+    - name: hf-token
+      secret:
+        secretName: {{ . | quote }}
+        defaultMode: 0440
+        optional: {{ $.Values.download.hfTokenSecret.optional }}
+        items:
+          - key: {{ $.Values.download.hfTokenSecret.key | quote }}
+            path: token
+    {{- end }}
     {{- with .Values.extraVolumes }}
     {{- toYaml . | nindent 4 }}
     {{- end }}

@@ -134,6 +134,15 @@ cache claim with downloads off and an init container waiting for the download Jo
 {{- $_ := set $values "fullnameOverride" (printf "%s-%s" $root.Release.Name $key) }}
 {{- $_ := set $values "nameOverride" $key }}
 {{- $_ := set $values.test "enabled" false }}
+{{- /* One API key for the stack: every model requires it, and the router sends it on its own calls to them. */}}
+{{- if and $root.Values.apiKey.secretName (not $values.apiKey.secretName) }}
+{{- $_ := set $values "apiKey" (deepCopy $root.Values.apiKey) }}
+{{- end }}
+{{- /* A model's API port admits the router even when networkPolicy.clients is narrowed. */}}
+{{- if and $root.Values.router.enabled $values.networkPolicy.clients }}
+{{- $router := dict "podSelector" (dict "matchLabels" (include "rocm-vllm-stack.routerSelectorLabels" $root | fromYaml)) }}
+{{- $_ := set $values.networkPolicy "clients" (append (deepCopy $values.networkPolicy.clients) $router) }}
+{{- end }}
 {{- if $shared }}
 {{- $claim := include "rocm-vllm-stack.cacheClaimName" (dict "root" $root "key" $key "values" $values) }}
 {{- $_ := set $values.cache "enabled" true }}
@@ -142,8 +151,8 @@ cache claim with downloads off and an init container waiting for the download Jo
 {{- $_ := set $values.cache "offline" true }}
 {{- $_ := set $values.cache.download "enabled" false }}
 {{- if $root.Values.cache.waitForDownload }}
-{{- $image := printf "%s:%s" $values.image.repository $values.image.tag }}
-{{- with $root.Values.cache.waitImage.repository }}{{ $image = printf "%s:%s" . $root.Values.cache.waitImage.tag }}{{ end }}
+{{- $image := include "rocm-vllm.imageRef" $values.image }}
+{{- if $root.Values.cache.waitImage.repository }}{{ $image = include "rocm-vllm.imageRef" $root.Values.cache.waitImage }}{{ end }}
 {{- $marker := include "rocm-vllm-stack.cacheMarker" (dict "cache" $values.cache "model" $values.model) }}
 {{- $wait := dict
   "name" "wait-for-model-cache"
@@ -151,9 +160,9 @@ cache claim with downloads off and an init container waiting for the download Jo
   "imagePullPolicy" $values.image.pullPolicy
   "command" (list "/bin/sh" "-c" "until [ -f \"${MARKER}\" ]; do echo \"waiting for ${MARKER} (written by the cache download Job)\"; sleep 10; done; echo \"model cache complete\"")
   "env" (list (dict "name" "MARKER" "value" $marker))
-  "resources" (dict "requests" (dict "cpu" "10m" "memory" "16Mi") "limits" (dict "memory" "64Mi"))
-  "securityContext" (dict "privileged" false "allowPrivilegeEscalation" false "capabilities" (dict "drop" (list "ALL")))
-  "volumeMounts" (list (dict "name" "model-cache" "mountPath" $values.cache.mountPath "readOnly" true)) }}
+  "resources" (dict "requests" (dict "cpu" "10m" "memory" "16Mi") "limits" (dict "cpu" "100m" "memory" "64Mi"))
+  "securityContext" (include "rocm-vllm.helperSecurityContext" $root | fromYaml)
+  "volumeMounts" (list (dict "name" "model-cache" "mountPath" $values.cache.mountPath "readOnly" true) (dict "name" "tmp" "mountPath" "/tmp")) }}
 {{- $_ := set $values "extraInitContainers" (prepend ($values.extraInitContainers | default list) $wait) }}
 {{- end }}
 {{- end }}

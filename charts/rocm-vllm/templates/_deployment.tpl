@@ -5,31 +5,17 @@ rocm-vllm.deployment: the deployment object(s) of one model, from a root-like co
 {{- define "rocm-vllm.deployment" -}}
 {{- include "rocm-vllm.validate" . }}
 {{- if not (include "rocm-vllm.multiNode" .) }}
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {{ include "rocm-vllm.fullname" . }}
-  namespace: {{ .Release.Namespace }}
-  labels:
-    {{- include "rocm-vllm.labels" . | nindent 4 }}
-  {{- with .Values.annotations }}
-  annotations:
-    {{- toYaml . | nindent 4 }}
-  {{- end }}
-spec:
-  {{- /* An autoscaler owns replicas: leaving the field out stops every helm upgrade from resetting it. */}}
-  {{- if not (or .Values.autoscaling.enabled .Values.keda.enabled) }}
-  replicas: {{ .Values.replicaCount }}
-  {{- end }}
-  revisionHistoryLimit: {{ .Values.revisionHistoryLimit }}
-  {{- with .Values.strategy }}
-  strategy:
-    {{- toYaml . | nindent 4 }}
-  {{- end }}
-  selector:
-    matchLabels:
-      {{- include "rocm-vllm.selectorLabels" . | nindent 6 }}
-  template:
-    {{- include "rocm-vllm.podTemplate" (dict "ctx" . "role" "single") | nindent 4 }}
+{{- /* An autoscaler owns replicas: leaving the field out stops every helm upgrade from resetting it. */}}
+{{- $replicas := ternary nil .Values.replicaCount (or .Values.autoscaling.enabled .Values.keda.enabled) }}
+{{- include "rocm-vllm.component.deployment" (dict
+  "ctx" .
+  "name" (include "rocm-vllm.fullname" .)
+  "labels" (include "rocm-vllm.labels" .)
+  "annotations" .Values.annotations
+  "replicas" $replicas
+  "revisionHistoryLimit" .Values.revisionHistoryLimit
+  "strategy" .Values.strategy
+  "selectorLabels" (include "rocm-vllm.selectorLabels" .)
+  "podTemplate" (include "rocm-vllm.podTemplate" (dict "ctx" . "role" "single"))) }}
 {{- end }}
 {{- end }}

@@ -111,10 +111,73 @@ rocm-vllm.servedModelName: the model name clients send (vllm.* --served-model-na
 {{- end }}
 
 {{/*
-rocm-vllm.image: repository:tag of the vLLM image.
+rocm-vllm.image: the vLLM image reference (rocm-vllm.imageRef of image.*).
 */}}
 {{- define "rocm-vllm.image" -}}
-{{- printf "%s:%s" .Values.image.repository .Values.image.tag }}
+{{- include "rocm-vllm.imageRef" .Values.image }}
+{{- end }}
+
+{{/*
+rocm-vllm.imageRef: an image reference from a map with repository, tag and optional digest: repository:tag,
+repository:tag@digest, or repository@digest when tag is empty. Shared by every image of the three charts.
+Usage: include "rocm-vllm.imageRef" .Values.image
+*/}}
+{{- define "rocm-vllm.imageRef" -}}
+{{- $digest := .digest | default "" }}
+{{- if and (not .tag) (not $digest) }}
+{{- fail (printf "ERROR: image %q has neither a tag nor a digest: set one (a pinned tag, or digest sha256:...)." .repository) }}
+{{- end }}
+{{- .repository }}{{ with .tag }}:{{ . }}{{ end }}{{ with $digest }}@{{ . }}{{ end }}
+{{- end }}
+
+{{/*
+rocm-vllm.quantityMi: a Kubernetes quantity (e.g. 16Gi, 500M, 1073741824) in MiB, rounded up.
+*/}}
+{{- define "rocm-vllm.quantityMi" -}}
+{{- $q := toString . }}
+{{- $number := regexFind "^[0-9]+(\\.[0-9]+)?" $q }}
+{{- $unit := trimPrefix $number $q }}
+{{- $perUnit := dict "" (divf 1 1048576) "Ki" (divf 1 1024) "Mi" 1.0 "Gi" 1024.0 "Ti" 1048576.0 "k" (divf 1000 1048576) "M" (divf 1000000 1048576) "G" (divf 1000000000 1048576) "T" (divf 1000000000000 1048576) }}
+{{- if or (not $number) (not (hasKey $perUnit $unit)) }}
+{{- fail (printf "ERROR: %q is not a memory quantity the chart can add up: use a number with Ki, Mi, Gi, Ti, k, M, G or T." $q) }}
+{{- end }}
+{{- mulf (float64 $number) (get $perUnit $unit) | ceil | int }}
+{{- end }}
+
+{{/*
+rocm-vllm.quantityFromMi: MiB as a quantity string, in Gi when whole.
+*/}}
+{{- define "rocm-vllm.quantityFromMi" -}}
+{{- $mi := int . }}
+{{- if eq (mod $mi 1024) 0 }}{{ printf "%dGi" (div $mi 1024) }}{{ else }}{{ printf "%dMi" $mi }}{{ end }}
+{{- end }}
+
+{{/*
+rocm-vllm.helperSecurityContext: the securityContext of every container that is not vLLM itself (init containers,
+the stack router, test pods, the cache chart's download): non-root with UID/GID 10001, read-only root filesystem
+(a /tmp emptyDir is mounted for scratch files), no privilege escalation, every capability dropped, the runtime's
+seccomp profile. Fixed, not a value: these containers need none of it.
+*/}}
+{{- define "rocm-vllm.helperSecurityContext" -}}
+allowPrivilegeEscalation: false
+capabilities:
+  drop:
+    - ALL
+privileged: false
+readOnlyRootFilesystem: true
+runAsGroup: 10001
+runAsNonRoot: true
+runAsUser: 10001
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/*
+rocm-vllm.terminationGracePeriodSeconds: the pods' grace period, derived from the drain: the preStop pause, then
+vLLM's --shutdown-timeout for in-flight requests, then 15 s for the process to exit after the drain.
+*/}}
+{{- define "rocm-vllm.terminationGracePeriodSeconds" -}}
+{{- add (int .Values.drain.preStopSleepSeconds) (int .Values.drain.shutdownTimeoutSeconds) 15 }}
 {{- end }}
 
 {{/*
@@ -179,6 +242,21 @@ Included once, from the workload templates.
 {{- end }}
 {{- if and .Values.cache.readOnly .Values.cache.download.enabled (not .Values.cache.offline) }}
 {{- fail "ERROR: cache.readOnly and cache.download.enabled: the download init container cannot write to a read-only cache. Set cache.download.enabled=false (the cache is filled elsewhere, e.g. by the rocm-vllm-cache chart) or cache.readOnly=false." }}
+{{- end }}
+{{- if include "rocm-vllm.multiNode" . }}
+{{- $rollout := include "rocm-vllm.lwsRollingUpdate" . | fromYaml }}
+{{- if and (eq (toString $rollout.maxUnavailable) "0") (eq (toString $rollout.maxSurge) "0") }}
+{{- fail "ERROR: multiNode.rolloutStrategy has maxUnavailable 0 and maxSurge 0: the LeaderWorkerSet could never replace a group. Set maxSurge 1 (a spare group of nodes keeps the release serving) or maxUnavailable 1." }}
+{{- end }}
+{{- end }}
+{{- if and (include "rocm-vllm.multiNode" .) .Values.podDisruptionBudget.enabled }}
+{{- $mu := .Values.podDisruptionBudget.maxUnavailable }}
+{{- if or (kindIs "string" $mu) (gt (int $mu) 1) }}
+{{- fail (printf "ERROR: podDisruptionBudget.maxUnavailable is %v, but a multi-node release's budget counts pods, and each pod evicted can break a different group: set it to 1 (at most one group broken at a time; the budget is held while the group reloads) or 0 (no voluntary evictions)." $mu) }}
+{{- end }}
+{{- if eq .Values.multiNode.restartPolicy "None" }}
+{{- fail "ERROR: podDisruptionBudget.enabled with multiNode.restartPolicy None: an evicted pod comes back alone and turns ready while its group may still be broken, so the budget could not keep drains to one group at a time. Use RecreateGroupOnPodRestart (the default) or set podDisruptionBudget.enabled=false." }}
+{{- end }}
 {{- end }}
 {{- if and .Values.metrics.serviceMonitor.enabled (not .Values.service.enabled) }}
 {{- fail "ERROR: metrics.serviceMonitor.enabled needs service.enabled (it scrapes through the Service); use metrics.podMonitor instead if you run without a Service." }}

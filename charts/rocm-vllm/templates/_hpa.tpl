@@ -8,23 +8,14 @@ rocm-vllm.hpa: the hpa object(s) of one model, from a root-like context (.Values
 For a LeaderWorkerSet the HPA scales whole groups through the LWS scale subresource; its pod selector
 (status.hpaPodSelector) picks the leaders, so Pods metrics come from the pods that serve the API.
 */}}
-apiVersion: autoscaling/v2
-kind: HorizontalPodAutoscaler
-metadata:
-  name: {{ include "rocm-vllm.fullname" . }}
-  namespace: {{ .Release.Namespace }}
-  labels:
-    {{- include "rocm-vllm.labels" . | nindent 4 }}
-spec:
-  scaleTargetRef:
-    {{- include "rocm-vllm.workloadRef" . | nindent 4 }}
-  minReplicas: {{ .Values.autoscaling.minReplicas }}
-  maxReplicas: {{ .Values.autoscaling.maxReplicas }}
-  metrics:
-    {{- toYaml .Values.autoscaling.metrics | nindent 4 }}
-  {{- with .Values.autoscaling.behavior }}
-  behavior:
-    {{- toYaml . | nindent 4 }}
-  {{- end }}
+{{- include "rocm-vllm.component.hpa" (dict
+  "ctx" .
+  "name" (include "rocm-vllm.fullname" .)
+  "labels" (include "rocm-vllm.labels" .)
+  "targetRef" (include "rocm-vllm.workloadRef" .)
+  "minReplicas" .Values.autoscaling.minReplicas
+  "maxReplicas" .Values.autoscaling.maxReplicas
+  "metrics" .Values.autoscaling.metrics
+  "behavior" .Values.autoscaling.behavior) }}
 {{- end }}
 {{- end }}

@@ -29,8 +29,7 @@ spec:
   rolloutStrategy:
     type: RollingUpdate
     rollingUpdateConfiguration:
-      maxUnavailable: {{ .Values.multiNode.rolloutStrategy.maxUnavailable }}
-      maxSurge: {{ .Values.multiNode.rolloutStrategy.maxSurge }}
+      {{- include "rocm-vllm.lwsRollingUpdate" . | trim | nindent 6 }}
   networkConfig:
     subdomainPolicy: {{ .Values.multiNode.subdomainPolicy }}
   leaderWorkerTemplate:
@@ -41,4 +40,18 @@ spec:
     workerTemplate:
       {{- include "rocm-vllm.podTemplate" (dict "ctx" . "role" "worker") | nindent 6 }}
 {{- end }}
+{{- end }}
+
+{{/*
+rocm-vllm.lwsRollingUpdate: maxUnavailable and maxSurge of the LeaderWorkerSet rollout, in groups. null (the
+default) means: with one group (replicaCount 1, no autoscaler) surge a new group and remove the old one only once
+the new one is ready (maxUnavailable 0, maxSurge 1), so the release keeps serving through an upgrade at the cost
+of a spare group of nodes during the rollout; with more groups replace one at a time (1, 0), so no spare nodes
+are needed and the other groups keep serving. Explicit values are used verbatim.
+*/}}
+{{- define "rocm-vllm.lwsRollingUpdate" -}}
+{{- $r := .Values.multiNode.rolloutStrategy }}
+{{- $oneGroup := and (eq (int .Values.replicaCount) 1) (not .Values.autoscaling.enabled) (not .Values.keda.enabled) }}
+maxUnavailable: {{ if kindIs "invalid" $r.maxUnavailable }}{{ ternary 0 1 $oneGroup }}{{ else }}{{ $r.maxUnavailable }}{{ end }}
+maxSurge: {{ if kindIs "invalid" $r.maxSurge }}{{ ternary 1 0 $oneGroup }}{{ else }}{{ $r.maxSurge }}{{ end }}
 {{- end }}

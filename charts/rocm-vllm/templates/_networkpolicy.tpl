@@ -6,39 +6,41 @@ rocm-vllm.networkpolicy: the networkpolicy object(s) of one model, from a root-l
 {{- if .Values.networkPolicy.enabled }}
 {{- $np := .Values.networkPolicy }}
 {{- /*
-Ingress only: egress stays open (model downloads from the Hugging Face Hub, Ray/RCCL between group members).
-1. The release's pods reach each other on every port: LWS group members (Ray, torch.distributed, RCCL
-   bootstrap) and the helm test pod.
-2. The API port is open to networkPolicy.clients, or to everyone when that list is empty.
-3. networkPolicy.extraIngress rules are added verbatim (e.g. for Prometheus in another namespace).
+Ingress to the serving pods, nothing else (egress stays open: model downloads from the Hugging Face Hub, DNS).
+1. The API port (named http: single-node pods and group leaders; workers have none) from networkPolicy.clients
+   (default: every pod of the release's namespace; [] means from anywhere) and always from the release's helm test pod.
+2. networkPolicy.extraIngress rules verbatim (e.g. Prometheus from another namespace).
+3. Multi-node: one policy per LeaderWorkerSet group index (up to the most groups the release can scale to) lets the
+   members of that group, and only them, reach each other on every port (Ray, torch.distributed, RCCL/Gloo
+   bootstrap use dynamic ports). Groups beyond that count (scaled by hand) get no peer traffic: they fail closed.
 */}}
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata:
-  name: {{ include "rocm-vllm.fullname" . }}
-  namespace: {{ .Release.Namespace }}
-  labels:
-    {{- include "rocm-vllm.labels" . | nindent 4 }}
-spec:
-  podSelector:
-    matchLabels:
-      {{- include "rocm-vllm.releaseSelectorLabels" . | nindent 6 }}
-  policyTypes:
-    - Ingress
-  ingress:
-    - from:
-        - podSelector:
-            matchLabels:
-              {{- include "rocm-vllm.releaseSelectorLabels" . | nindent 14 }}
-    - ports:
-        - port: http
-          protocol: TCP
-      {{- with $np.clients }}
-      from:
-        {{- toYaml . | nindent 8 }}
-      {{- end }}
-    {{- with $np.extraIngress }}
-    {{- toYaml . | nindent 4 }}
-    {{- end }}
+{{- $apiFrom := list }}
+{{- if $np.clients }}
+{{- $test := merge (dict "app.kubernetes.io/component" "test") (include "rocm-vllm.releaseSelectorLabels" . | fromYaml) }}
+{{- $apiFrom = append (deepCopy $np.clients) (dict "podSelector" (dict "matchLabels" $test)) }}
+{{- end }}
+{{- $api := dict "ports" (list (dict "port" "http" "protocol" "TCP")) }}
+{{- with $apiFrom }}{{ $_ := set $api "from" . }}{{ end }}
+{{- include "rocm-vllm.component.networkpolicy" (dict
+  "ctx" .
+  "name" (include "rocm-vllm.fullname" .)
+  "labels" (include "rocm-vllm.labels" .)
+  "podSelector" (include "rocm-vllm.selectorLabels" .)
+  "ingress" (concat (list $api) ($np.extraIngress | default list))) }}
+{{- if include "rocm-vllm.multiNode" . }}
+{{- $groups := int .Values.replicaCount }}
+{{- if .Values.autoscaling.enabled }}{{ $groups = max $groups (int .Values.autoscaling.maxReplicas) }}{{ end }}
+{{- if .Values.keda.enabled }}{{ $groups = max $groups (int .Values.keda.maxReplicaCount) }}{{ end }}
+{{- range $index := until (int $groups) }}
+{{- $members := printf "%s\nleaderworkerset.sigs.k8s.io/group-index: %q" (include "rocm-vllm.selectorLabels" $) (toString $index) }}
+---
+{{ include "rocm-vllm.component.networkpolicy" (dict
+  "ctx" $
+  "name" (printf "%s-group-%d" (include "rocm-vllm.fullname" $ | trunc 50 | trimSuffix "-") $index)
+  "labels" (include "rocm-vllm.labels" $)
+  "podSelector" $members
+  "ingress" (list (dict "from" (list (dict "podSelector" (dict "matchLabels" ($members | fromYaml))))))) }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- end }}

@@ -49,7 +49,8 @@ spec:
   {{- with $.Values.schedulerName }}
   schedulerName: {{ . | quote }}
   {{- end }}
-  terminationGracePeriodSeconds: {{ $.Values.terminationGracePeriodSeconds }}
+  {{- /* Derived from the drain (rocm-vllm.terminationGracePeriodSeconds): preStop pause + --shutdown-timeout + exit. */}}
+  terminationGracePeriodSeconds: {{ include "rocm-vllm.terminationGracePeriodSeconds" $ }}
   securityContext:
     {{- include "rocm-vllm.podSecurityContext" $ | nindent 4 }}
   {{- with $.Values.nodeSelector }}
@@ -98,6 +99,8 @@ spec:
           )
           print(f"model files ready in {path}")
       env:
+        - name: HOME
+          value: /tmp
         - name: MODEL_ID
           value: {{ $.Values.model.id | quote }}
         - name: MODEL_REVISION
@@ -107,15 +110,18 @@ spec:
         - name: IGNORE_PATTERNS
           value: {{ $.Values.cache.download.ignorePatterns | toJson | quote }}
         {{- include "rocm-vllm.hfEnv" $ | trim | nindent 8 }}
-      {{- with $.Values.cache.download.resources }}
       resources:
-        {{- toYaml . | nindent 8 }}
-      {{- end }}
+        {{- toYaml $.Values.cache.download.resources | nindent 8 }}
       securityContext:
-        {{- include "rocm-vllm.containerSecurityContext" $ | nindent 8 }}
+        {{- include "rocm-vllm.helperSecurityContext" $ | nindent 8 }}
       volumeMounts:
         - name: model-cache
           mountPath: {{ $.Values.cache.mountPath }}
+        - name: tmp
+          mountPath: /tmp
+        {{- with (include "rocm-vllm.hfTokenMount" $ | trim) }}
+        {{- . | nindent 8 }}
+        {{- end }}
     {{- end }}
   {{- end }}
   containers:
@@ -138,9 +144,27 @@ spec:
         - name: {{ $name }}
           value: {{ $value | toString | quote }}
         {{- end }}
+        {{- if and (ne $role "worker") $.Values.apiKey.secretName }}
+        {{- /* vLLM reads VLLM_API_KEY (vllm/envs.py) and then requires "Authorization: Bearer <key>" on /v1 routes. */}}
+        - name: VLLM_API_KEY
+          valueFrom:
+            secretKeyRef:
+              name: {{ $.Values.apiKey.secretName | quote }}
+              key: {{ $.Values.apiKey.secretKey | quote }}
+        {{- end }}
         {{- with $.Values.vllm.extraEnv }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
+      {{- if and (ne $role "worker") (gt (int $.Values.drain.preStopSleepSeconds) 0) }}
+      {{- /* Graceful drain: pause until the endpoints controller has taken the pod out of the Service, then the
+      kubelet's SIGTERM makes vLLM refuse new requests and finish in-flight ones for up to --shutdown-timeout. */}}
+      lifecycle:
+        preStop:
+          exec:
+            command:
+              - sleep
+              - {{ int $.Values.drain.preStopSleepSeconds | toString | quote }}
+      {{- end }}
       resources:
         {{- include "rocm-vllm.resources" $ | nindent 8 }}
       securityContext:
@@ -156,6 +180,9 @@ spec:
           {{- if $.Values.cache.readOnly }}
           readOnly: true
           {{- end }}
+        {{- with (include "rocm-vllm.hfTokenMount" $ | trim) }}
+        {{- . | nindent 8 }}
+        {{- end }}
         {{- with $.Values.extraVolumeMounts }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
@@ -175,6 +202,19 @@ spec:
       {{- else }}
       emptyDir: {}
       {{- end }}
+    {{- /* Scratch space for the read-only helper containers (download, the stack's cache wait). */}}
+    - name: tmp
+      emptyDir:
+        sizeLimit: 1Gi
+    {{- with $.Values.model.hfTokenSecret.name }}
+    - name: hf-token
+      secret:
+        secretName: {{ . | quote }}
+        defaultMode: 0440
+        items:
+          - key: {{ $.Values.model.hfTokenSecret.key | quote }}
+            path: token
+    {{- end }}
     {{- with $.Values.extraVolumes }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
@@ -190,6 +230,11 @@ rocm-vllm.podSecurityContext: podSecurityContext extras, then the ROCm settings 
 {{- $_ := set $sc "supplementalGroups" . }}
 {{- end }}
 {{- $_ := set $sc "seccompProfile" .Values.rocm.seccompProfile }}
+{{- if and .Values.cache.download.enabled (not .Values.cache.offline) (not (hasKey $sc "fsGroup")) }}
+{{- /* The download init container runs as UID/GID 10001: the cache volume must be group-writable for it. */}}
+{{- $_ := set $sc "fsGroup" 10001 }}
+{{- $_ := set $sc "fsGroupChangePolicy" "OnRootMismatch" }}
+{{- end }}
 {{- toYaml $sc }}
 {{- end }}
 
@@ -226,12 +271,21 @@ cache mount, the token from a Secret (never a plain value), offline mode.
 - name: HF_MODULES_CACHE
   value: "/tmp/hf_modules"
 {{- end }}
-{{- with .Values.model.hfTokenSecret.name }}
-- name: HF_TOKEN
-  valueFrom:
-    secretKeyRef:
-      name: {{ . | quote }}
-      key: {{ $.Values.model.hfTokenSecret.key | quote }}
+{{- if .Values.model.hfTokenSecret.name }}
+{{- /* huggingface_hub reads the token file named by HF_TOKEN_PATH (constants.py); no token in the environment. */}}
+- name: HF_TOKEN_PATH
+  value: /var/run/secrets/huggingface/token
+{{- end }}
+{{- end }}
+
+{{/*
+rocm-vllm.hfTokenMount: the volume mount of the Hugging Face token Secret (model.hfTokenSecret), when set.
+*/}}
+{{- define "rocm-vllm.hfTokenMount" -}}
+{{- if .Values.model.hfTokenSecret.name }}
+- name: hf-token
+  mountPath: /var/run/secrets/huggingface
+  readOnly: true
 {{- end }}
 {{- end }}
 
@@ -262,6 +316,13 @@ and the fabric's extended resources (e.g. amd.com/nic), set as both request and 
 {{- define "rocm-vllm.resources" -}}
 {{- $requests := deepCopy (.Values.resources.requests | default dict) }}
 {{- $limits := deepCopy (.Values.resources.limits | default dict) }}
+{{- /* The memory-backed /dev/shm emptyDir is charged to the container's memory: add it to the request and limit. */}}
+{{- $shmMi := include "rocm-vllm.quantityMi" .Values.rocm.shmSize | int }}
+{{- range $bound := list $requests $limits }}
+{{- if hasKey $bound "memory" }}
+{{- $_ := set $bound "memory" (include "rocm-vllm.quantityFromMi" (add (include "rocm-vllm.quantityMi" (get $bound "memory") | int) $shmMi)) }}
+{{- end }}
+{{- end }}
 {{- if .Values.gpu.enabled }}
 {{- $_ := set $requests .Values.gpu.resourceName (int .Values.gpu.count) }}
 {{- $_ := set $limits .Values.gpu.resourceName (int .Values.gpu.count) }}
@@ -325,6 +386,8 @@ Flag names checked against vLLM 0.23.0 (vllm/engine/arg_utils.py, vllm/entrypoin
 {{- $v := .Values.vllm }}
 {{- $args := list .Values.model.id }}
 {{- with .Values.model.servedModelName }}{{ $args = concat $args (list "--served-model-name" .) }}{{ end }}
+{{- /* --shutdown-timeout: on SIGTERM, vLLM stops admitting requests and gives in-flight ones this long to finish. */}}
+{{- $shutdown := list "--shutdown-timeout" (toString (int .Values.drain.shutdownTimeoutSeconds)) }}
 {{- with .Values.model.revision }}{{ $args = concat $args (list "--revision" .) }}{{ end }}
 {{- if .Values.model.trustRemoteCode }}{{ $args = append $args "--trust-remote-code" }}{{ end }}
 {{- $args = concat $args (list "--port" (toString (int $v.port))) }}
@@ -338,6 +401,7 @@ Flag names checked against vLLM 0.23.0 (vllm/engine/arg_utils.py, vllm/entrypoin
 {{- with $v.dtype }}{{ $args = concat $args (list "--dtype" .) }}{{ end }}
 {{- with $v.quantization }}{{ $args = concat $args (list "--quantization" .) }}{{ end }}
 {{- with $v.kvCacheDtype }}{{ $args = concat $args (list "--kv-cache-dtype" .) }}{{ end }}
+{{- $args = concat $args $shutdown }}
 {{- range $v.extraArgs }}{{ $args = append $args (toString .) }}{{ end }}
 {{- toJson $args }}
 {{- end }}

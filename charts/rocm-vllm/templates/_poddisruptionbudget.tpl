@@ -5,26 +5,19 @@ rocm-vllm.poddisruptionbudget: the poddisruptionbudget object(s) of one model, f
 {{- define "rocm-vllm.poddisruptionbudget" -}}
 {{- if .Values.podDisruptionBudget.enabled }}
 {{- /*
-One budget over every pod of the release. For a LeaderWorkerSet, maxUnavailable counts groups: evicting any
-pod of a group restarts the whole group (restartPolicy RecreateGroupOnPodRestart), and the recreated group's
-pods are not ready until the model is loaded again, so they use up the budget: at most maxUnavailable groups
-are ever disrupted at once. With restartPolicy None, a single pod eviction breaks its group without using the
-budget of its siblings, so prefer the default restart policy when relying on this budget.
+One budget over every serving pod of the release (leaders and workers alike). Single-node: maxUnavailable pods.
+Multi-node: the budget still counts pods, so it must be 1 or 0 (rocm-vllm.validate refuses a percentage or a
+number above 1: each evicted pod could belong to a different group). A drain can then evict one pod; its group is recreated
+(RecreateGroupOnPodRestart) and every pod of it stays unready while the model loads, which holds the budget, so no
+pod of another group can be evicted until that group serves again: at most one group is broken at a time, however
+many nodes are drained in parallel.
 */}}
-apiVersion: policy/v1
-kind: PodDisruptionBudget
-metadata:
-  name: {{ include "rocm-vllm.fullname" . }}
-  namespace: {{ .Release.Namespace }}
-  labels:
-    {{- include "rocm-vllm.labels" . | nindent 4 }}
-spec:
-  maxUnavailable: {{ .Values.podDisruptionBudget.maxUnavailable }}
-  {{- with .Values.podDisruptionBudget.unhealthyPodEvictionPolicy }}
-  unhealthyPodEvictionPolicy: {{ . }}
-  {{- end }}
-  selector:
-    matchLabels:
-      {{- include "rocm-vllm.selectorLabels" . | nindent 6 }}
+{{- include "rocm-vllm.component.poddisruptionbudget" (dict
+  "ctx" .
+  "name" (include "rocm-vllm.fullname" .)
+  "labels" (include "rocm-vllm.labels" .)
+  "maxUnavailable" .Values.podDisruptionBudget.maxUnavailable
+  "unhealthyPodEvictionPolicy" .Values.podDisruptionBudget.unhealthyPodEvictionPolicy
+  "selectorLabels" (include "rocm-vllm.selectorLabels" .)) }}
 {{- end }}
 {{- end }}

@@ -4,35 +4,20 @@ rocm-vllm.service: the service object(s) of one model, from a root-like context 
 */}}
 {{- define "rocm-vllm.service" -}}
 {{- if .Values.service.enabled }}
-apiVersion: v1
-kind: Service
-metadata:
-  name: {{ include "rocm-vllm.fullname" . }}
-  namespace: {{ .Release.Namespace }}
-  labels:
-    {{- include "rocm-vllm.labels" . | nindent 4 }}
-  {{- with .Values.service.annotations }}
-  annotations:
-    {{- toYaml . | nindent 4 }}
-  {{- end }}
-spec:
-  type: {{ .Values.service.type }}
-  {{- with .Values.service.trafficDistribution }}
-  trafficDistribution: {{ . }}
-  {{- end }}
-  ports:
-    - name: http
-      port: {{ .Values.service.port }}
-      targetPort: http
-      protocol: TCP
-      {{- if and (eq .Values.service.type "NodePort") .Values.service.nodePort }}
-      nodePort: {{ .Values.service.nodePort }}
-      {{- end }}
-  selector:
-    {{- include "rocm-vllm.selectorLabels" . | nindent 4 }}
-    {{- if include "rocm-vllm.multiNode" . }}
-    {{- /* Only group leaders serve the API; the LWS controller labels them worker-index "0". */}}
-    leaderworkerset.sigs.k8s.io/worker-index: "0"
-    {{- end }}
+{{- $selector := include "rocm-vllm.selectorLabels" . }}
+{{- if include "rocm-vllm.multiNode" . }}
+{{- /* Only group leaders serve the API; the LWS controller labels them worker-index "0". */}}
+{{- $selector = printf "%s\nleaderworkerset.sigs.k8s.io/worker-index: \"0\"" $selector }}
+{{- end }}
+{{- include "rocm-vllm.component.service" (dict
+  "ctx" .
+  "name" (include "rocm-vllm.fullname" .)
+  "labels" (include "rocm-vllm.labels" .)
+  "annotations" .Values.service.annotations
+  "type" .Values.service.type
+  "port" .Values.service.port
+  "nodePort" .Values.service.nodePort
+  "trafficDistribution" .Values.service.trafficDistribution
+  "selector" $selector) }}
 {{- end }}
 {{- end }}

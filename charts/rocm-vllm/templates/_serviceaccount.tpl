@@ -4,18 +4,11 @@ rocm-vllm.serviceaccount: the serviceaccount object(s) of one model, from a root
 */}}
 {{- define "rocm-vllm.serviceaccount" -}}
 {{- if .Values.serviceAccount.create }}
-apiVersion: v1
-kind: ServiceAccount
-metadata:
-  name: {{ include "rocm-vllm.serviceAccountName" . }}
-  namespace: {{ .Release.Namespace }}
-  labels:
-    {{- include "rocm-vllm.labels" . | nindent 4 }}
-  {{- with .Values.serviceAccount.annotations }}
-  annotations:
-    {{- toYaml . | nindent 4 }}
-  {{- end }}
 {{- /* vLLM never calls the Kubernetes API: no token is mounted. */}}
-automountServiceAccountToken: false
+{{- include "rocm-vllm.component.serviceaccount" (dict
+  "ctx" .
+  "name" (include "rocm-vllm.serviceAccountName" .)
+  "labels" (include "rocm-vllm.labels" .)
+  "annotations" .Values.serviceAccount.annotations) }}
 {{- end }}
 {{- end }}

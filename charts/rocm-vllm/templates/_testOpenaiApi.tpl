@@ -24,24 +24,30 @@ spec:
   enableServiceLinks: false
   securityContext:
     runAsNonRoot: true
-    runAsUser: 100
+    runAsUser: 10001
+    runAsGroup: 10001
     seccompProfile:
       type: RuntimeDefault
   containers:
     - name: curl
-      image: {{ printf "%s:%s" .Values.test.image.repository .Values.test.image.tag | quote }}
+      image: {{ include "rocm-vllm.imageRef" .Values.test.image | quote }}
       imagePullPolicy: {{ .Values.test.image.pullPolicy }}
       env:
         - name: BASE_URL
           value: {{ printf "http://%s.%s.svc:%v" (include "rocm-vllm.fullname" .) .Release.Namespace .Values.service.port | quote }}
         - name: MODEL_NAME
           value: {{ include "rocm-vllm.servedModelName" . | quote }}
+
       command:
         - /bin/sh
         - -c
         - |
           set -eu
-          body=$(curl --silent --show-error --fail --retry 5 --retry-connrefused --retry-delay 5 --max-time 30 "${BASE_URL}/v1/models")
+          set -- --silent --show-error --fail --retry 5 --retry-connrefused --retry-delay 5 --max-time 30
+          if [ -f /var/run/secrets/api-key/key ]; then
+            set -- "$@" --header "Authorization: Bearer $(cat /var/run/secrets/api-key/key)"
+          fi
+          body=$(curl "$@" "${BASE_URL}/v1/models")
           echo "${body}"
           if printf '%s' "${body}" | tr -d ' \n' | grep -F -q "\"id\":\"${MODEL_NAME}\""; then
             echo "OK: ${MODEL_NAME} is served"
@@ -50,16 +56,35 @@ spec:
             exit 1
           fi
       securityContext:
-        allowPrivilegeEscalation: false
-        readOnlyRootFilesystem: true
-        capabilities:
-          drop:
-            - ALL
+        {{- include "rocm-vllm.helperSecurityContext" . | nindent 8 }}
       resources:
         requests:
           cpu: 10m
           memory: 16Mi
         limits:
+          cpu: 100m
           memory: 64Mi
+      volumeMounts:
+        - name: tmp
+          mountPath: /tmp
+        {{- if .Values.apiKey.secretName }}
+        - name: api-key
+          mountPath: /var/run/secrets/api-key
+          readOnly: true
+        {{- end }}
+  volumes:
+    - name: tmp
+      emptyDir:
+        sizeLimit: 16Mi
+    {{- with .Values.apiKey.secretName }}
+    {{- /* The API key as a file (not an environment variable), read only by the curl command line. */}}
+    - name: api-key
+      secret:
+        secretName: {{ . | quote }}
+        defaultMode: 0440
+        items:
+          - key: {{ $.Values.apiKey.secretKey | quote }}
+            path: key
+    {{- end }}
 {{- end }}
 {{- end }}

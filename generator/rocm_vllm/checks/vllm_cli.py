@@ -36,6 +36,8 @@ CHART_OWNED_FLAGS: dict[str, str] = {
     "--master-addr": "the chart's multi-node launch",
     "--master-port": "the chart's multi-node launch",
     "--headless": "the chart's multi-node launch",
+    "--shutdown-timeout": "the chart (drain.shutdownTimeoutSeconds)",
+    "--api-key": "a Secret reference (chart value apiKey.secretName); never put a key in a recipe",
 }
 
 # Env vars the chart sets from its own values: a recipe must not fight them.
@@ -44,6 +46,8 @@ CHART_OWNED_ENV: dict[str, str] = {
     "HF_HUB_OFFLINE": "the chart's cache.offline",
     "HF_TOKEN": "a Secret reference (chart value model.hfTokenSecret); never put a token in a recipe",
     "HUGGING_FACE_HUB_TOKEN": "a Secret reference (chart value model.hfTokenSecret); never put a token in a recipe",
+    "HF_TOKEN_PATH": "the chart's model.hfTokenSecret (the token is mounted as a file)",
+    "VLLM_API_KEY": "a Secret reference (chart value apiKey.secretName); never put a key in a recipe",
 }
 
 
