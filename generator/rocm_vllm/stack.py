@@ -21,11 +21,12 @@ from typing import Any
 from rocm_vllm.checks import CheckContext, check_recipe_data
 from rocm_vllm.errors import FindingsError, InputFileError
 from rocm_vllm.findings import Finding, Severity, file_finding, finding_at, has_errors
+from rocm_vllm.helm_values import merge_maps
 from rocm_vllm.inventory import NodePool
 from rocm_vllm.paths import display_path, find_by_name, resolve_reference
 from rocm_vllm.recipe import Recipe
 from rocm_vllm.stamp import stamp
-from rocm_vllm.values import deep_merge, recipe_to_values, values_schema_problems
+from rocm_vllm.values import recipe_to_values, values_schema_problems
 from rocm_vllm.yamlio import LoadedDocument, PathPart, dump_yaml, format_path, load_yaml_file, parse_path
 
 SCHEMA_RESOURCE = "schemas/stack.schema.json"
@@ -252,7 +253,7 @@ def _check_models(
         chart_values = entry.get("values") or {}
         if chart_values:
             result.findings += _check_model_values(document, (*at, "values"), recipe, values, context)
-            values = deep_merge(values, chart_values)
+            values = merge_maps(values, chart_values)
         name = f"{data['name']}-{key}"
         limit = MAX_MULTI_NODE_NAME if recipe.is_multi_node else MAX_OBJECT_NAME
         if len(name) > limit:
@@ -310,7 +311,7 @@ def _apply_overrides(
     context: CheckContext,
 ) -> Recipe | None:
     """The recipe with `overrides` merged in, checked with every recipe check; findings point into the stack."""
-    merged = deep_merge(base.document.data, overrides)
+    merged = merge_maps(base.document.data, overrides)
     recipe, findings = check_recipe_data(merged, context, source=str(base.document.path))
     for finding in findings:
         inner = _within(overrides, parse_path(finding.path))
@@ -479,7 +480,7 @@ def stack_values(result: StackResult, context: CheckContext) -> dict[str, Any]:
                 size = estimate_cache_size(
                     [CachedModel(model.recipe.model_id, model.recipe.revision)], context.catalog
                 )
-                models[model.key] = deep_merge(models[model.key], {"cache": {"size": size}})
+                models[model.key] = merge_maps(models[model.key], {"cache": {"size": size}})
     for key in ("storageClassName", "existingClaim", "waitForDownload", "values"):
         if key in cache_in:
             cache[key] = copy.deepcopy(cache_in[key])
@@ -494,7 +495,7 @@ def stack_values(result: StackResult, context: CheckContext) -> dict[str, Any]:
         router["autoscaling"] = {"enabled": True, **router_in["autoscaling"]}
     if router_in.get("podDisruptionBudget"):
         router["podDisruptionBudget"] = {"enabled": True, **router_in["podDisruptionBudget"]}
-    router = deep_merge(router, router_in.get("values") or {})
+    router = merge_maps(router, router_in.get("values") or {})
     values: dict[str, Any] = {"models": models, "cache": cache}
     if router:
         values["router"] = router

@@ -6,7 +6,6 @@ become Kubernetes objects.
 
 from __future__ import annotations
 
-import copy
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from rocm_vllm.helm_values import coalesce
 from rocm_vllm.pod_resources import pod_resources
 from rocm_vllm.recipe import Recipe
 
@@ -69,17 +69,6 @@ def recipe_to_values(recipe: Recipe) -> dict[str, Any]:
     return values
 
 
-def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Helm's coalescing for values files: mappings merge key by key, anything else is replaced."""
-    merged = copy.deepcopy(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
-
-
 @lru_cache(maxsize=4)
 def _chart_contract(chart: Path) -> tuple[dict[str, Any], Any]:
     """The chart's defaults and a compiled validator for its values.schema.json, read once per chart."""
@@ -92,9 +81,9 @@ def _chart_contract(chart: Path) -> tuple[dict[str, Any], Any]:
 
 
 def values_schema_problems(values: dict[str, Any], chart: Path) -> list[str]:
-    """Violations of the chart's values.schema.json by the chart defaults overlaid with `values`."""
+    """Violations of the chart's values.schema.json by `values` coalesced with the chart defaults as Helm does."""
     defaults, validator = _chart_contract(chart.resolve())
-    merged = deep_merge(defaults, values)
+    merged = coalesce(values, defaults)
     problems = []
     for error in sorted(validator.iter_errors(merged), key=lambda e: list(map(str, e.absolute_path))):
         location = "/".join(str(p) for p in error.absolute_path)
