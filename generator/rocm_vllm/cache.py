@@ -15,6 +15,7 @@ from typing import Any
 
 from rocm_vllm.catalog import Catalog, load_catalog
 from rocm_vllm.errors import InvalidInputError, UsageError
+from rocm_vllm.kube_version import DEFAULT_KUBE_VERSION
 from rocm_vllm.recipe import Recipe
 
 CACHE_CHART = "rocm-vllm-cache"
@@ -193,7 +194,7 @@ def render_cache_chart(
     *,
     release_name: str,
     namespace: str = "default",
-    kube_version: str = "1.33.0",
+    kube_version: str = DEFAULT_KUBE_VERSION,
 ) -> dict[str, str]:
     """Render charts/rocm-vllm-cache through Helm's engine and validate every object strictly for
     `kube_version`; return ``{template path: YAML}``. Invalid objects raise InvalidInputError."""

@@ -15,12 +15,10 @@ from rocm_vllm.checks import CheckContext
 from rocm_vllm.checks.overrides import check_values_schema
 from rocm_vllm.errors import FindingsError, InvalidInputError
 from rocm_vllm.findings import Finding, has_errors
+from rocm_vllm.kube_version import DEFAULT_KUBE_VERSION
 from rocm_vllm.overrides import Overrides, load_overrides, merge_user_values
 from rocm_vllm.recipe import Recipe
 from rocm_vllm.values import recipe_to_values
-
-# Helm's engine defaults to this Kubernetes version; objects are validated against the same one.
-DEFAULT_KUBE_VERSION = "1.36.0"
 
 
 @dataclass(frozen=True)
