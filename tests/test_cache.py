@@ -23,7 +23,7 @@ from rocm_vllm.cache import (
     render_cache_chart,
 )
 from rocm_vllm.errors import InvalidInputError, UsageError
-from rocm_vllm.recipe import Recipe
+from rocm_vllm.recipe import Recipe, recipe_from_document
 from rocm_vllm.yamlio import LoadedDocument
 
 CHARTS = Path(__file__).resolve().parents[1] / "charts"
@@ -33,18 +33,16 @@ GPT_OSS_20B = ("openai/gpt-oss-20b", "6cee5e81ee83917806bbde320786a8fb61efebee")
 
 
 def recipe(model: tuple[str, str], name: str = "r") -> Recipe:
-    return Recipe(
-        document=LoadedDocument(path=Path(f"{name}.yaml"), data={}),
-        name=name,
-        goal="throughput",
-        model_id=model[0],
-        revision=model[1],
-        gpu="MI300X",
-        gpus_per_node=1,
-        dtype="auto",
-        tensor=1,
-        max_model_len=4096,
-    )
+    data = {
+        "name": name,
+        "goal": "throughput",
+        "model": {"id": model[0], "revision": model[1]},
+        "hardware": {"gpu": "MI300X", "gpusPerNode": 1},
+        "precision": {"dtype": "auto"},
+        "parallelism": {"tensor": 1},
+        "serving": {"maxModelLen": 4096},
+    }
+    return recipe_from_document(LoadedDocument(path=Path(f"{name}.yaml"), data=data))
 
 
 def test_models_are_deduplicated_and_sorted() -> None:

@@ -23,7 +23,7 @@ def test_every_field_of_a_full_recipe_maps_onto_the_chart() -> None:
         "id": "meta-llama/Llama-3.1-70B-Instruct",
         "revision": "1605565b47bb9346c5515c34102e054115b4f98b",
     }
-    assert values["gpu"] == {"count": 8, "model": "MI300X"}
+    assert values["gpu"] == {"count": 8, "model": "MI300X", "deviceIds": ["74a1", "74a9", "74b5", "74bd"]}
     assert values["multiNode"] == {"nodesPerReplica": 1}
     assert values["vllm"]["tensorParallelSize"] == 8 and values["vllm"]["maxModelLen"] == 32768
     assert values["vllm"]["extraArgs"] == [
