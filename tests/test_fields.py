@@ -204,3 +204,28 @@ def test_a_new_vllm_option_is_one_table_row_and_one_template_line(
     reference = docs.render_recipe_fields(table)
     assert "| `serving.fakeChunkTokens` | integer ≥ 1 |" in reference and "`--fake-chunk-tokens`" in reference
     assert "| `vllm.fakeChunkTokens` | integer ≥ 1 |" in docs.render_values_table(chart)
+
+
+def test_the_chart_defaults_agree_with_the_table_defaults() -> None:
+    """A field's default and the chart value it sets start from the same number (0.9 is written once here)."""
+    chart_defaults = yaml.safe_load((CHART / "values.yaml").read_text())
+    compared = 0
+    for row in field_table().fields:
+        if not (row.has_default and row.value):
+            continue
+        node: Any = chart_defaults
+        for part in row.value.split("."):
+            node = node[part]
+        assert node == row.default, row.path
+        compared += 1
+    assert compared >= 8
+
+
+def test_plan_defaults_to_the_table_gpu_memory_utilization() -> None:
+    from rocm_vllm.commands.plan import plan
+    from rocm_vllm.plan import PlanRequest
+
+    default = field_table().row("serving.gpuMemoryUtilization").default
+    assert PlanRequest(model="m", gpu="g").gpu_memory_utilization == default
+    option = next(p for p in plan.params if p.name == "gpu_memory_utilization")
+    assert option.default == default
