@@ -6,9 +6,9 @@ are the typed names the checks read. A field no check reads needs no property: v
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from rocm_vllm import fields as field_table_module
 from rocm_vllm.yamlio import LoadedDocument
@@ -17,6 +17,23 @@ from rocm_vllm.yamlio import LoadedDocument
 def recipe_schema() -> dict[str, Any]:
     """The recipe's JSON schema, built from the field table (schemas/recipe.schema.json is its written copy)."""
     return field_table_module.field_table().recipe_schema
+
+
+T = TypeVar("T")
+
+
+class _Typed(Generic[T]):
+    """A recipe field's value by its table path, converted to the type the checks read."""
+
+    def __init__(self, path: str, convert: Callable[[Any], T]) -> None:
+        self.path, self.convert = path, convert
+
+    def __get__(self, recipe: Any, owner: Any = None) -> T:
+        return self.convert(recipe.fields[self.path])
+
+
+def _optional(convert: Callable[[Any], T]) -> Callable[[Any], T | None]:
+    return lambda value: None if value is None else convert(value)
 
 
 @dataclass(frozen=True)
@@ -36,118 +53,32 @@ class Recipe:
     def _get(self, path: str) -> Any:
         return self.fields[path]
 
-    @property
-    def name(self) -> str:
-        return str(self._get("name"))
-
-    @property
-    def description(self) -> str:
-        return str(self._get("description") or "")
-
-    @property
-    def goal(self) -> str:
-        return str(self._get("goal"))
-
-    @property
-    def model_id(self) -> str:
-        return str(self._get("model.id"))
-
-    @property
-    def revision(self) -> str:
-        return str(self._get("model.revision"))
-
-    @property
-    def served_model_name(self) -> str | None:
-        value: str | None = self._get("model.servedModelName")
-        return value
-
-    @property
-    def trust_remote_code(self) -> bool:
-        return bool(self._get("model.trustRemoteCode"))
-
-    @property
-    def gpu(self) -> str:
-        return str(self._get("hardware.gpu"))
-
-    @property
-    def gpus_per_node(self) -> int:
-        return int(self._get("hardware.gpusPerNode"))
-
-    @property
-    def nodes_per_replica(self) -> int:
-        return int(self._get("hardware.nodesPerReplica"))
-
-    @property
-    def dtype(self) -> str:
-        return str(self._get("precision.dtype"))
-
-    @property
-    def quantization(self) -> str | None:
-        value: str | None = self._get("precision.quantization")
-        return value
-
-    @property
-    def kv_cache_dtype(self) -> str:
-        return str(self._get("precision.kvCacheDtype"))
-
-    @property
-    def tensor(self) -> int:
-        return int(self._get("parallelism.tensor"))
-
-    @property
-    def pipeline(self) -> int:
-        return int(self._get("parallelism.pipeline"))
-
-    @property
-    def data(self) -> int:
-        return int(self._get("parallelism.data"))
-
-    @property
-    def expert(self) -> bool:
-        return bool(self._get("parallelism.expert"))
-
-    @property
-    def launch_mode(self) -> str | None:
-        value: str | None = self._get("launch.mode")
-        return value
-
-    @property
-    def max_model_len(self) -> int:
-        return int(self._get("serving.maxModelLen"))
-
-    @property
-    def gpu_memory_utilization(self) -> float:
-        return float(self._get("serving.gpuMemoryUtilization"))
-
-    @property
-    def max_num_seqs(self) -> int | None:
-        value: int | None = self._get("serving.maxNumSeqs")
-        return value
-
-    @property
-    def image_repository(self) -> str | None:
-        value: str | None = self._get("image.repository")
-        return value
-
-    @property
-    def image_tag(self) -> str | None:
-        value: str | None = self._get("image.tag")
-        return value
-
-    @property
-    def replicas(self) -> int | None:
-        value: int | None = self._get("deployment.replicas")
-        return value
-
-    @property
-    def pdb_max_unavailable(self) -> int | None:
-        value: int | None = self._get("deployment.podDisruptionBudget.maxUnavailable")
-        return value
-
-    @property
-    def shm_size(self) -> str | None:
-        value: str | None = self._get("deployment.shmSize")
-        return value
+    name = _Typed("name", str)
+    description = _Typed("description", lambda value: str(value or ""))
+    goal = _Typed("goal", str)
+    model_id = _Typed("model.id", str)
+    revision = _Typed("model.revision", str)
+    served_model_name = _Typed("model.servedModelName", _optional(str))
+    trust_remote_code = _Typed("model.trustRemoteCode", bool)
+    gpu = _Typed("hardware.gpu", str)
+    gpus_per_node = _Typed("hardware.gpusPerNode", int)
+    nodes_per_replica = _Typed("hardware.nodesPerReplica", int)
+    dtype = _Typed("precision.dtype", str)
+    quantization = _Typed("precision.quantization", _optional(str))
+    kv_cache_dtype = _Typed("precision.kvCacheDtype", str)
+    tensor = _Typed("parallelism.tensor", int)
+    pipeline = _Typed("parallelism.pipeline", int)
+    data = _Typed("parallelism.data", int)
+    expert = _Typed("parallelism.expert", bool)
+    launch_mode = _Typed("launch.mode", _optional(str))
+    max_model_len = _Typed("serving.maxModelLen", int)
+    gpu_memory_utilization = _Typed("serving.gpuMemoryUtilization", float)
+    max_num_seqs = _Typed("serving.maxNumSeqs", _optional(int))
+    image_repository = _Typed("image.repository", _optional(str))
+    image_tag = _Typed("image.tag", _optional(str))
+    replicas = _Typed("deployment.replicas", _optional(int))
+    pdb_max_unavailable = _Typed("deployment.podDisruptionBudget.maxUnavailable", _optional(int))
+    shm_size = _Typed("deployment.shmSize", _optional(str))
 
     @property
     def extra_args(self) -> tuple[str, ...]:
