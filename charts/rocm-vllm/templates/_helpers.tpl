@@ -207,7 +207,7 @@ Included once, from the workload templates.
 {{- end }}
 {{- end }}
 {{- if and .Values.gpu.enabled .Values.gpu.model .Values.gpu.nodeAffinity (not .Values.gpu.deviceIds) }}
-{{- fail (printf "ERROR: gpu.model %q has no gpu.deviceIds, so no node affinity would keep its pods on %s nodes: set gpu.deviceIds to its PCI device ids (rocm-vllm catalog lists them; generated values carry them), or set gpu.nodeAffinity=false." .Values.gpu.model .Values.gpu.model) }}
+{{- fail (printf "ERROR: gpu.model %q has no gpu.deviceIds, so no node affinity would keep its pods on %s nodes: set gpu.deviceIds to its PCI device ids (rocm-vllm catalog --format json lists them; generated values carry them), or set gpu.nodeAffinity=false." .Values.gpu.model .Values.gpu.model) }}
 {{- end }}
 {{- if and .Values.keda.enabled (not .Values.keda.prometheus.serverAddress) (not .Values.keda.triggers) }}
 {{- fail "ERROR: keda.enabled is true but keda.prometheus.serverAddress is empty: set it to your Prometheus URL (e.g. http://prometheus-operated.monitoring.svc:9090), or give keda.triggers." }}
