@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rocm_vllm.catalog import Catalog, load_catalog
-from rocm_vllm.errors import InvalidInputError, UsageError
+from rocm_vllm.errors import HelmEngineError, InvalidInputError, UsageError
 from rocm_vllm.kube_version import DEFAULT_KUBE_VERSION
 from rocm_vllm.recipe import Recipe
 
@@ -187,7 +187,8 @@ def claim_name(values: dict[str, Any], release_name: str) -> str:
     )
     claims = pod_claim_names(helm.split_manifests(templates), "model-cache")
     if len(claims) != 1:
-        raise InvalidInputError(f"the cache chart rendered {len(claims)} model-cache claim(s), expected one")
+        # The chart always mounts exactly one cache claim: anything else is a chart bug, not the user's input.
+        raise HelmEngineError(f"the cache chart rendered {len(claims)} model-cache claim(s), expected one")
     return claims[0]
 
 
