@@ -68,9 +68,9 @@ def describe_type(schema: dict[str, Any]) -> str:
     kinds = kinds if isinstance(kinds, list) else [kinds]
     text = " or ".join(str(k) for k in kinds)
     if "array" in kinds and isinstance(schema.get("items"), dict) and "type" in schema["items"]:
-        text = text.replace("array", f"list of {schema['items']['type']}s")
+        text = text.replace("array", f"list of {_plural(describe_type(schema['items']))}")
     if "object" in kinds and isinstance(schema.get("additionalProperties"), dict):
-        text = text.replace("object", f"map of {describe_type(schema['additionalProperties'])}s")
+        text = text.replace("object", f"map of {_plural(describe_type(schema['additionalProperties']))}")
     low = schema.get("minimum", schema.get("exclusiveMinimum"))
     high = schema.get("maximum")
     if low is not None and high is not None:
@@ -78,6 +78,10 @@ def describe_type(schema: dict[str, Any]) -> str:
     elif low is not None:
         text += f" > {low}" if "exclusiveMinimum" in schema else f" ≥ {low}"
     return text
+
+
+def _plural(kind: str) -> str:
+    return f"{kind}s" if kind.isalpha() else f"({kind})"
 
 
 def _default_text(value: Any) -> str:

@@ -67,12 +67,26 @@ def test_the_written_schemas_match_the_table(load_script: Callable[[str], Module
     assert stale == [], f"run `make schemas`: {stale}"
 
 
+_SAMPLES: dict[str, Callable[[Any], Any]] = {
+    "integer": lambda schema: max(1, schema.get("minimum", 1)),
+    "number": lambda schema: 0.5,
+    "boolean": lambda schema: True,
+}
+
+
 def test_every_flag_the_chart_writes_is_owned_and_every_owned_flag_is_written() -> None:
     """The chart-owned list comes from the table, so it can miss no flag the template writes."""
     full = recipe_to_values(validate_paths([VALID / "extras-and-deployment.yaml"]).recipes[0])
     full["vllm"]["extraArgs"] = []
     full["model"].update({"servedModelName": "served", "trustRemoteCode": True})
     full["vllm"].update({"maxNumSeqs": 8, "quantization": "fp8", "enableExpertParallel": True})
+    for row in field_table().fields:  # a numeric or boolean option added later gets a sample value too
+        *parents, leaf = (row.value or "").split(".")
+        node = full
+        for part in parents:
+            node = node.setdefault(part, {})
+        if row.flag and node.get(leaf) in (None, False) and row.schema.get("type") in _SAMPLES:
+            node[leaf] = _SAMPLES[row.schema["type"]](row.schema)
     written: set[str] = set()
     for launch in (None, "ray", "mp"):
         values = copy.deepcopy(full)
@@ -203,7 +217,7 @@ def test_a_new_vllm_option_is_one_table_row_and_one_template_line(
     docs = load_script("render_docs")
     reference = docs.render_recipe_fields(table)
     assert "| `serving.fakeChunkTokens` | integer ≥ 1 |" in reference and "`--fake-chunk-tokens`" in reference
-    assert "| `vllm.fakeChunkTokens` | integer ≥ 1 |" in docs.render_values_table(chart)
+    assert "| `vllm.fakeChunkTokens` | integer or null ≥ 1 |" in docs.render_values_table(chart)
 
 
 def test_the_chart_defaults_agree_with_the_table_defaults() -> None:

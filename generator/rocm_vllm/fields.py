@@ -205,8 +205,9 @@ def chart_schema_with_fields(chart_schema: Mapping[str, Any], table: FieldTable)
     """The chart's values schema with an entry for every chart value a row sets that the chart lacks.
 
     A value the chart already has keeps its own, usually broader, entry (the chart also takes values no recipe
-    writes, such as "" to leave a flag out); a new one takes the row's schema and doc, so a new option needs no
-    hand edit of values.schema.json.
+    writes, such as "" to leave a flag out); a new one takes the row's schema, null allowed (its default in
+    values.yaml is null: the flag is left out), and its doc, so a new option needs no hand edit of
+    values.schema.json.
     """
     schema = copy.deepcopy(dict(chart_schema))
     for row in table.fields:
@@ -219,5 +220,18 @@ def chart_schema_with_fields(chart_schema: Mapping[str, Any], table: FieldTable)
             node = properties.setdefault(part, {"type": "object", "additionalProperties": False})
         properties = node.setdefault("properties", {})
         if leaf not in properties:
-            properties[leaf] = {**copy.deepcopy(dict(row.schema)), "description": row.doc}
+            properties[leaf] = {**_nullable(row.schema), "description": row.doc}
     return schema
+
+
+def _nullable(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """A row's schema that also takes null: the chart's default for a new option is null (its flag left out)."""
+    result = copy.deepcopy(dict(schema))
+    kinds = result.get("type")
+    if isinstance(kinds, str) and kinds != "null":
+        result["type"] = [kinds, "null"]
+    elif isinstance(kinds, list) and "null" not in kinds:
+        result["type"] = [*kinds, "null"]
+    if "enum" in result and None not in result["enum"]:
+        result["enum"] = [*result["enum"], None]
+    return result
