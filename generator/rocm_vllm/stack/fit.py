@@ -6,7 +6,7 @@ from typing import Any
 
 from rocm_vllm.findings import Severity, finding_at
 from rocm_vllm.inventory import NodePool
-from rocm_vllm.stack.result import StackResult
+from rocm_vllm.stack.result import StackModel, StackResult
 from rocm_vllm.yamlio import LoadedDocument, PathPart
 
 
@@ -30,36 +30,29 @@ def _nodes_needed(pods: list[int], gpus_per_node: int) -> int:
     return len(free)
 
 
+def _misfit(model: StackModel, pool: NodePool, source: str) -> str:
+    """Why one replica of `model` cannot land on the pool's nodes at all ("" when it can)."""
+    recipe = model.recipe
+    if recipe.gpu != pool.gpu:
+        return f"model '{model.key}' needs {recipe.gpu} GPUs; {source} has {pool.gpu}"
+    if recipe.gpus_per_node > pool.gpus_per_node or recipe.nodes_per_replica > pool.nodes:
+        return (
+            f"model '{model.key}' needs {recipe.nodes_per_replica} node(s) x {recipe.gpus_per_node} GPUs per "
+            f"replica; {source} has {pool.describe()}"
+        )
+    return ""
+
+
 def check_inventory(
     result: StackResult, document: LoadedDocument, pool: NodePool, *, from_flags: bool
 ) -> None:
     at: tuple[PathPart, ...] = () if from_flags else ("inventory",)
     source = "the --gpu/--gpus-per-node/--nodes inventory" if from_flags else "the inventory"
-    fits = True
-    for model in result.models:
-        recipe = model.recipe
-        where = ("models", model.index)
-        if recipe.gpu != pool.gpu:
-            fits = False
-            result.findings.append(
-                finding_at(
-                    document,
-                    where,
-                    "inventory",
-                    f"model '{model.key}' needs {recipe.gpu} GPUs; {source} has {pool.gpu}",
-                )
-            )
-        elif recipe.gpus_per_node > pool.gpus_per_node or recipe.nodes_per_replica > pool.nodes:
-            fits = False
-            result.findings.append(
-                finding_at(
-                    document,
-                    where,
-                    "inventory",
-                    f"model '{model.key}' needs {recipe.nodes_per_replica} node(s) x {recipe.gpus_per_node} GPUs per "
-                    f"replica; {source} has {pool.describe()}",
-                )
-            )
+    misfits = [(model, _misfit(model, pool, source)) for model in result.models]
+    for model, problem in misfits:
+        if problem:
+            result.findings.append(finding_at(document, ("models", model.index), "inventory", problem))
+    fits = not any(problem for _, problem in misfits)
     if not fits:
         return
     for label, pick, severity in (
