@@ -27,6 +27,7 @@ _ROW_KEYS = {
     "empty",
     "enables",
     "catalogValue",
+    "checkOverrides",
     "flag",
     "aliases",
     "check",
@@ -55,6 +56,7 @@ class Field:
     empty: Any = None
     enables: tuple[str, ...] = ()
     catalog_value: str | None = None
+    check_overrides: bool = False
     flag: str | None = None
     aliases: tuple[str, ...] = ()
     check: str | None = None
@@ -107,6 +109,12 @@ def _row(raw: Any, index: int) -> Field:
         empty=raw.get("empty"),
         enables=tuple(raw.get("enables") or ()),
         catalog_value=raw.get("catalogValue"),
+        check_overrides=bool(
+            raw.get(
+                "checkOverrides",
+                bool(raw.get("value")) and not raw.get("enables") and when != "notAutoscaled",
+            )
+        ),
         flag=raw.get("flag"),
         aliases=tuple(raw.get("aliases") or ()),
         check=raw.get("check"),
@@ -163,6 +171,20 @@ class FieldTable:
                     owned[flag] = row.path
         owned.update(self.chart_flags)
         return owned
+
+    def recipe_field_of_value(self) -> dict[tuple[str, ...], tuple[str, ...]]:
+        """Chart value -> the recipe field it comes from, for the values an override is checked like a recipe by."""
+        return {
+            tuple(row.value.split(".")): row.parts for row in self.fields if row.value and row.check_overrides
+        }
+
+    def values_optional_in_recipes(self) -> set[tuple[str, ...]]:
+        """Chart values whose recipe field is optional with no default: their empty form means "unset"."""
+        return {
+            tuple(row.value.split("."))
+            for row in self.fields
+            if row.value and row.check_overrides and not row.required and not row.has_default
+        }
 
     def values_of(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """Each field's value in a recipe document (already schema-checked), its default where left out."""
