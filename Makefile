@@ -12,7 +12,7 @@ REPOSITORY_DIR ?= dist/repository
 VALUES ?= values
 SCAN_VENV ?= .venv-scan
 
-.PHONY: index publish help install generate validate test lint typecheck unit check-drift golden bench wheel package crds e2e scan schemas clean
+.PHONY: index publish help install generate validate test lint typecheck unit check-drift golden bench wheel package crds e2e scan schemas docs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -48,8 +48,10 @@ test: lint typecheck unit ## The whole test suite: lint, types, tests (drift che
 check-drift: $(STAMP) ## Fail when values/ or Chart-index.yaml differ from what recipes/ and charts/ give
 	$(BIN)/rocm-vllm generate $(RECIPES) --out $(VALUES) --check
 	$(BIN)/rocm-vllm stack generate --out $(VALUES)/stacks --helmreleases helmreleases/stacks --check
+	$(BIN)/python scripts/sync_field_table.py --check
 	$(BIN)/python scripts/sync_stack_schema.py --check
 	$(BIN)/python scripts/k8s_schema_defs.py --check
+	$(BIN)/python scripts/render_docs.py --check
 	$(BIN)/rocm-vllm index --check
 	$(BIN)/python scripts/extract_crd_schemas.py --check
 
@@ -63,10 +65,14 @@ $(SCAN_VENV)/.installed: pyproject.toml
 scan: $(SCAN_VENV)/.installed ## checkov + trivy on every ci scenario and recipe render; fails on findings not in ci/scan-exceptions.yaml
 	$(SCAN_VENV)/bin/python scripts/scan_charts.py
 
-schemas: $(STAMP) ## Regenerate the Kubernetes types in the values schemas and the stack's embedded schemas
+schemas: $(STAMP) ## Rewrite the schemas: recipe and chart entries from the field table, Kubernetes types, the stack's embedded ones
+	$(BIN)/python scripts/sync_field_table.py
 	$(BIN)/python scripts/k8s_schema_defs.py
 	$(BIN)/python scripts/sync_stack_schema.py
 	$(BIN)/python scripts/k8s_schema_defs.py
+
+docs: $(STAMP) ## Rewrite the generated doc tables (chart READMEs' values, README's recipe fields) with jinja2
+	$(BIN)/python scripts/render_docs.py
 
 golden: $(STAMP) ## Rewrite the reviewed golden renders under tests/golden/
 	$(BIN)/python scripts/update_golden.py

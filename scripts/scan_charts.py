@@ -35,10 +35,11 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT / "generator"))
 
 from rocm_vllm import helm  # noqa: E402
+from rocm_vllm.kube_version import DEFAULT_KUBE_VERSION  # noqa: E402
 
 CHARTS = REPO_ROOT / "charts"
 EXCEPTIONS = REPO_ROOT / "ci" / "scan-exceptions.yaml"
-KUBE_VERSION = "1.33.0"
+KUBE_VERSION = DEFAULT_KUBE_VERSION
 POD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "ReplicaSet"}
 CHECKOV_OUT = ("-o", "json", "--skip-download")
 TRIVY_OUT = ("--format", "json")

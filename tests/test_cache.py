@@ -23,7 +23,7 @@ from rocm_vllm.cache import (
     render_cache_chart,
 )
 from rocm_vllm.errors import InvalidInputError, UsageError
-from rocm_vllm.recipe import Recipe
+from rocm_vllm.recipe import Recipe, recipe_from_document
 from rocm_vllm.yamlio import LoadedDocument
 
 CHARTS = Path(__file__).resolve().parents[1] / "charts"
@@ -33,18 +33,16 @@ GPT_OSS_20B = ("openai/gpt-oss-20b", "6cee5e81ee83917806bbde320786a8fb61efebee")
 
 
 def recipe(model: tuple[str, str], name: str = "r") -> Recipe:
-    return Recipe(
-        document=LoadedDocument(path=Path(f"{name}.yaml"), data={}),
-        name=name,
-        goal="throughput",
-        model_id=model[0],
-        revision=model[1],
-        gpu="MI300X",
-        gpus_per_node=1,
-        dtype="auto",
-        tensor=1,
-        max_model_len=4096,
-    )
+    data = {
+        "name": name,
+        "goal": "throughput",
+        "model": {"id": model[0], "revision": model[1]},
+        "hardware": {"gpu": "MI300X", "gpusPerNode": 1},
+        "precision": {"dtype": "auto"},
+        "parallelism": {"tensor": 1},
+        "serving": {"maxModelLen": 4096},
+    }
+    return recipe_from_document(LoadedDocument(path=Path(f"{name}.yaml"), data=data))
 
 
 def test_models_are_deduplicated_and_sorted() -> None:
@@ -149,21 +147,17 @@ def test_main_chart_serves_read_only_from_the_claim() -> None:
 
 
 @pytest.mark.parametrize(
-    ("values", "release"),
+    ("values", "release", "claim"),
     [
-        ({"pvc": {}}, "llama"),
-        ({"pvc": {}}, "my-rocm-vllm-cache"),
-        ({"pvc": {"name": "models"}}, "llama"),
-        ({"pvc": {"existingClaim": "shared"}}, "llama"),
-        ({"pvc": {}, "fullnameOverride": "short"}, "llama"),
+        ({"pvc": {}}, "llama", "llama-rocm-vllm-cache"),
+        ({"pvc": {}}, "my-rocm-vllm-cache", "my-rocm-vllm-cache"),
+        ({"pvc": {"name": "models"}}, "llama", "models"),
+        ({"pvc": {"existingClaim": "shared"}}, "llama", "shared"),
+        ({"pvc": {}, "fullnameOverride": "short"}, "llama", "short"),
     ],
 )
-def test_claim_name_matches_the_chart(values: dict[str, Any], release: str) -> None:
-    full = {**cache_values_for([recipe(LLAMA_8B)], size="1Gi"), **values}
-    rendered = helm.split_manifests(helm.render_chart(CHARTS / "rocm-vllm-cache", full, release_name=release))
-    (job,) = [o for o in rendered if o["kind"] == "Job"]
-    volume = job["spec"]["template"]["spec"]["volumes"][0]
-    assert volume["persistentVolumeClaim"]["claimName"] == claim_name(full, release)
+def test_claim_name_is_the_one_the_chart_renders(values: dict[str, Any], release: str, claim: str) -> None:
+    assert claim_name({**cache_values_for([recipe(LLAMA_8B)], size="1Gi"), **values}, release) == claim
 
 
 def test_render_validates_the_objects() -> None:

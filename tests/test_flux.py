@@ -47,14 +47,9 @@ def recipes() -> list[Recipe]:
 
 
 def _release(recipe: Recipe, source: ChartSource, **overrides: Any) -> dict[str, Any]:
-    options: dict[str, Any] = {
-        "namespace": "llm",
-        "source": source,
-        "autoscaled": recipe.autoscaling is not None,
-        "multi_node": recipe.is_multi_node,
-        **overrides,
-    }
-    return helmrelease_for(recipe.name, recipe_to_values(recipe), **options)
+    values = overrides.pop("values", None) or recipe_to_values(recipe)
+    options: dict[str, Any] = {"namespace": "llm", "source": source, **overrides}
+    return helmrelease_for(recipe.name, values, **options)
 
 
 def _one_of_chart_or_chart_ref(obj: dict[str, Any]) -> bool:
@@ -80,45 +75,52 @@ def test_recipes_cover_single_and_multi_node_autoscaled_and_not(recipes: list[Re
     assert {(False, False), (False, True), (True, False)} <= shapes
 
 
+def _scaling(values: dict[str, Any], autoscaler: str | None) -> dict[str, Any]:
+    values = {k: v for k, v in values.items() if k not in ("autoscaling", "keda", "replicaCount")}
+    if autoscaler == "hpa":
+        values["autoscaling"] = {"enabled": True, "minReplicas": 1, "maxReplicas": 2}
+    elif autoscaler == "keda":
+        values["keda"] = {"enabled": True, "prometheus": {"serverAddress": "http://prometheus:9090"}}
+    return values
+
+
 @pytest.mark.parametrize("multi_node", [False, True])
-@pytest.mark.parametrize("autoscaled", [False, True])
-def test_drift_detection_iff_autoscaled(recipes: list[Recipe], autoscaled: bool, multi_node: bool) -> None:
+@pytest.mark.parametrize("autoscaler", [None, "hpa", "keda"])
+def test_drift_detection_ignores_exactly_what_the_rendered_autoscaler_scales(
+    recipes: list[Recipe], autoscaler: str | None, multi_node: bool
+) -> None:
+    """The target (kind, name) is read from the rendered HPA or ScaledObject, never rebuilt in Python."""
+    from rocm_vllm import helm
+
     recipe = next(r for r in recipes if r.is_multi_node == multi_node)
-    obj = _release(recipe, SOURCES["OCIRepository"], autoscaled=autoscaled, multi_node=multi_node)
+    values = _scaling(recipe_to_values(recipe), autoscaler)
+    obj = _release(recipe, SOURCES["OCIRepository"], values=values)
     assert_valid([obj])
-    if not autoscaled:
+    if autoscaler is None:
         assert "driftDetection" not in obj["spec"]
         return
     drift = obj["spec"]["driftDetection"]
     assert drift["mode"] == "enabled"
     [rule] = drift["ignore"]
     assert rule["paths"] == ["/spec/replicas"]
-    expected = (
-        {"group": "leaderworkerset.x-k8s.io", "version": "v1", "kind": "LeaderWorkerSet"}
-        if multi_node
-        else {"group": "apps", "version": "v1", "kind": "Deployment"}
+    rendered = helm.split_manifests(
+        helm.render_chart(
+            REPO / "charts/rocm-vllm",
+            values,
+            release_name=recipe.name,
+            namespace="llm",
+            api_versions=helm.CRD_API_VERSIONS,
+        )
     )
-    assert rule["target"] == expected
-
-
-@pytest.mark.parametrize("multi_node", [False, True])
-def test_drift_target_is_the_object_the_chart_scales(
-    recipes: list[Recipe], multi_node: bool, render_objects: Any
-) -> None:
-    """The rule names the kind the chart renders and its HPA scales, with the same group/version."""
-    recipe = next(r for r in recipes if r.is_multi_node == multi_node)
-    values = recipe_to_values(recipe)
-    values["autoscaling"] = {"enabled": True, "minReplicas": 1, "maxReplicas": 2}
-    values.pop("replicaCount", None)
-    target = _release(recipe, SOURCES["OCIRepository"], autoscaled=True, multi_node=multi_node)["spec"][
-        "driftDetection"
-    ]["ignore"][0]["target"]
-    rendered = render_objects(values)
-    api_version = f"{target['group']}/{target['version']}"
-    assert any(o["kind"] == target["kind"] and o["apiVersion"] == api_version for o in rendered)
-    [hpa] = [o for o in rendered if o["kind"] == "HorizontalPodAutoscaler"]
-    ref = hpa["spec"]["scaleTargetRef"]
-    assert ref["kind"] == target["kind"] and ref["apiVersion"] == api_version
+    kind = "LeaderWorkerSet" if multi_node else "Deployment"
+    (workload,) = [o for o in rendered if o["kind"] == kind]
+    group, _, version = workload["apiVersion"].rpartition("/")
+    assert rule["target"] == {
+        "group": group,
+        "version": version,
+        "kind": kind,
+        "name": workload["metadata"]["name"],
+    }
 
 
 def test_oci_repository_uses_chart_ref(recipes: list[Recipe]) -> None:
@@ -162,9 +164,7 @@ def test_remediation_crds_and_timeout(recipes: list[Recipe]) -> None:
 
 def test_values_are_the_recipes_values_copied(recipes: list[Recipe]) -> None:
     values = recipe_to_values(recipes[0])
-    obj = helmrelease_for(
-        "r", values, namespace="n", source=SOURCES["OCIRepository"], autoscaled=False, multi_node=False
-    )
+    obj = helmrelease_for("r", values, namespace="n", source=SOURCES["OCIRepository"])
     assert obj["spec"]["values"] == values
     obj["spec"]["values"]["model"]["id"] = "changed"
     assert values["model"]["id"] != "changed"
@@ -200,9 +200,7 @@ def test_bad_durations_are_usage_errors(
 @pytest.mark.parametrize("name", ["x" * 54, "Upper", "-leading", "under_score"])
 def test_bad_release_names_are_usage_errors(recipes: list[Recipe], name: str) -> None:
     with pytest.raises(UsageError, match="release name"):
-        helmrelease_for(
-            name, {}, namespace="n", source=SOURCES["OCIRepository"], autoscaled=False, multi_node=False
-        )
+        helmrelease_for(name, {}, namespace="n", source=SOURCES["OCIRepository"])
 
 
 def test_document_is_stamped_deterministic_and_round_trips(recipes: list[Recipe]) -> None:

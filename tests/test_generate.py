@@ -41,7 +41,11 @@ def test_generate_writes_stamped_sorted_values(workdir: Path) -> None:
     first = text.splitlines()[0]
     assert first == f"{STAMP_PREFIX} recipes/full-node-tp8.yaml --out values"
     values = yaml.safe_load(text)
-    assert values["vllm"]["tensorParallelSize"] == 8 and values["gpu"] == {"count": 8, "model": "MI300X"}
+    assert values["vllm"]["tensorParallelSize"] == 8 and values["gpu"] == {
+        "count": 8,
+        "model": "MI300X",
+        "deviceIds": ["74a1", "74a9", "74b5", "74bd"],
+    }
     assert list(values) == sorted(values)
 
 
@@ -87,19 +91,32 @@ def test_generating_one_file_keeps_the_other_outputs(workdir: Path) -> None:
     assert len(list((workdir / "values").glob("*.yaml"))) == 3
 
 
-def test_values_schema_rejection_is_reported_against_the_recipe(
+def test_a_gpu_added_with_catalog_passes_validate_generate_and_render(
     workdir: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    # A GPU the user added to the catalog but the chart's gpu.model enum does not know.
+    """One catalog entry is all a new GPU needs: the chart keeps no GPU list, its device ids arrive as values."""
     catalog = tmp_path / "catalog"
     catalog.mkdir()
-    builtin = yaml.safe_load((REPO / "generator/rocm_vllm/catalog/gpus.yaml").read_text())["gpus"]["MI300X"]
-    (catalog / "gpus.yaml").write_text(yaml.safe_dump({"gpus": {"MI300A": builtin}}))
+    entry = yaml.safe_load((REPO / "generator/rocm_vllm/catalog/gpus.yaml").read_text())["gpus"]["MI300X"]
+    entry["deviceIds"] = ["7fff"]
+    (catalog / "gpus.yaml").write_text(yaml.safe_dump({"gpus": {"MI300A": entry}}))
     recipe = workdir / "recipes" / "full-node-tp8.yaml"
     recipe.write_text(recipe.read_text().replace("gpu: MI300X", "gpu: MI300A"))
-    assert main(["generate", "recipes", "--out", "values", "--catalog", str(catalog)]) == 1
-    assert "[values-schema]" in capsys.readouterr().err
-    assert not (workdir / "values").exists()
+    flags = ["--catalog", str(catalog)]
+    assert main(["validate", "recipes/full-node-tp8.yaml", *flags]) == 0
+    assert main(["generate", "recipes", "--out", "values", *flags]) == 0, capsys.readouterr().err
+    values = yaml.safe_load((workdir / "values" / "full-node-tp8.yaml").read_text())
+    assert values["gpu"] == {"count": 8, "model": "MI300A", "deviceIds": ["7fff"]}
+    capsys.readouterr()
+    assert main(["render", "recipes/full-node-tp8.yaml", *flags]) == 0
+    deployment = next(
+        d for d in yaml.safe_load_all(capsys.readouterr().out) if d and d["kind"] == "Deployment"
+    )
+    affinity = deployment["spec"]["template"]["spec"]["affinity"]["nodeAffinity"]
+    terms = affinity["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+    assert terms == [
+        {"matchExpressions": [{"key": "amd.com/gpu.device-id", "operator": "In", "values": ["7fff"]}]}
+    ]
 
 
 def test_generate_manifests_through_the_chart(workdir: Path) -> None:

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from rocm_vllm.errors import InputFileError, InvalidInputError, UsageError
-from rocm_vllm.overrides import ValueSource, load_overrides, without_nulls
+from rocm_vllm.helm_values import coalesce, merge_maps
+from rocm_vllm.overrides import ValueSource, load_overrides
 
 
 def test_every_path_remembers_its_file_line_or_set_string(tmp_path: Path) -> None:
@@ -30,7 +31,7 @@ def test_a_later_scalar_replaces_the_sources_below_it(tmp_path: Path) -> None:
     overrides = load_overrides([first], ["vllm.env=null"])
     assert ("vllm", "env", "A") not in overrides.sources
     assert overrides.touches(("vllm", "env", "A")) and not overrides.touches(("model", "id"))
-    assert without_nulls(overrides.values) == {"vllm": {}}
+    assert coalesce(overrides.values, {"vllm": {"env": {}}}) == {"vllm": {}}
 
 
 def test_only_real_changes_touch_a_value(tmp_path: Path) -> None:
@@ -44,13 +45,6 @@ def test_sub_overrides_are_re_rooted() -> None:
     assert below.values == {"vllm": {"maxNumSeqs": 8}}
     assert set(below.sources) == {("vllm",), ("vllm", "maxNumSeqs")}
     assert not overrides.under(("models", "other"))
-
-
-def test_nulls_delete_keys_but_stay_in_lists() -> None:
-    assert without_nulls({"a": None, "b": {"c": None, "d": 1}, "e": [None, 1]}) == {
-        "b": {"d": 1},
-        "e": [None, 1],
-    }
 
 
 def test_loader_guarantees_apply_to_values_files(tmp_path: Path) -> None:
@@ -70,7 +64,5 @@ def test_set_strings_are_bounded_and_malformed_ones_are_usage_errors() -> None:
 
 
 def test_user_values_keep_nulls_until_the_chart_defaults_come_in() -> None:
-    from rocm_vllm.overrides import merge_user_values
-
-    layered = merge_user_values({"a": {"b": 1, "c": [1]}}, {"a": {"b": None, "c": [2]}})
+    layered = merge_maps({"a": {"b": 1, "c": [1]}}, {"a": {"b": None, "c": [2]}})
     assert layered == {"a": {"b": None, "c": [2]}}  # lists replace; the null stays for Helm to apply

@@ -21,6 +21,11 @@ def recipe(name: str = "extras-and-deployment") -> Recipe:
     return result.recipes[0]
 
 
+def with_fields(recipe: Recipe, changes: dict[str, object]) -> Recipe:
+    """The recipe with some field values (by their field-table path) changed."""
+    return dataclasses.replace(recipe, fields={**recipe.fields, **changes})
+
+
 def gib(quantity: str) -> int:
     assert quantity.endswith("Gi")
     return int(quantity.removesuffix("Gi"))
@@ -30,7 +35,7 @@ def test_cpu_is_two_per_gpu_with_a_floor_of_four() -> None:
     eight = recipe()
     assert eight.gpus_per_node == 8
     assert pod_resources(eight)["requests"]["cpu"] == "16"
-    assert pod_resources(dataclasses.replace(eight, gpus_per_node=1))["requests"]["cpu"] == "4"
+    assert pod_resources(with_fields(eight, {"hardware.gpusPerNode": 1}))["requests"]["cpu"] == "4"
 
 
 def test_memory_grows_with_gpus_and_the_checkpoint_share() -> None:
@@ -39,18 +44,18 @@ def test_memory_grows_with_gpus_and_the_checkpoint_share() -> None:
     assert share > 100 * GIB  # Llama-3.1-70B in bf16
     memory = gib(pod_resources(base)["requests"]["memory"])
     assert memory >= 8 + 4 * 8 + share / 4 / GIB
-    fewer = gib(pod_resources(dataclasses.replace(base, gpus_per_node=4))["requests"]["memory"])
+    fewer = gib(pod_resources(with_fields(base, {"hardware.gpusPerNode": 4}))["requests"]["memory"])
     assert memory - fewer == 4 * 4
 
 
 def test_a_multi_node_pod_reads_its_pipeline_share_of_the_checkpoint() -> None:
     single = recipe()
-    double = dataclasses.replace(single, nodes_per_replica=2)
+    double = with_fields(single, {"hardware.nodesPerReplica": 2})
     assert checkpoint_bytes_per_pod(double) == checkpoint_bytes_per_pod(single) / 2
 
 
 def test_a_model_outside_the_catalog_gets_the_base_requests() -> None:
-    unknown = dataclasses.replace(recipe(), model_id="example/not-in-the-catalog")
+    unknown = with_fields(recipe(), {"model.id": "example/not-in-the-catalog"})
     assert checkpoint_bytes_per_pod(unknown) == 0
     assert pod_resources(unknown) == {"requests": {"cpu": "16", "memory": f"{8 + 4 * 8}Gi"}}
 

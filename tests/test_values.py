@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
-
-import pytest
 
 from rocm_vllm.paths import chart_dir
 from rocm_vllm.validate import validate_paths
-from rocm_vllm.values import deep_merge, recipe_to_values, values_schema_problems
+from rocm_vllm.values import recipe_to_values, values_schema_problems
 
 CASES = Path(__file__).parent / "recipes" / "valid"
 
@@ -26,7 +23,7 @@ def test_every_field_of_a_full_recipe_maps_onto_the_chart() -> None:
         "id": "meta-llama/Llama-3.1-70B-Instruct",
         "revision": "1605565b47bb9346c5515c34102e054115b4f98b",
     }
-    assert values["gpu"] == {"count": 8, "model": "MI300X"}
+    assert values["gpu"] == {"count": 8, "model": "MI300X", "deviceIds": ["74a1", "74a9", "74b5", "74bd"]}
     assert values["multiNode"] == {"nodesPerReplica": 1}
     assert values["vllm"]["tensorParallelSize"] == 8 and values["vllm"]["maxModelLen"] == 32768
     assert values["vllm"]["extraArgs"] == [
@@ -58,17 +55,3 @@ def test_multi_node_launch_mode_and_defaults() -> None:
 def test_quantization_and_kv_cache_dtype() -> None:
     vllm = values_of("fp8-online-quantization")["vllm"]
     assert vllm["quantization"] == "fp8" and vllm["kvCacheDtype"] == "fp8"
-
-
-@pytest.mark.parametrize(
-    ("base", "override", "merged"),
-    [
-        ({"a": {"b": 1, "c": 2}}, {"a": {"b": 3}}, {"a": {"b": 3, "c": 2}}),
-        ({"a": [1, 2]}, {"a": [3]}, {"a": [3]}),
-        ({"a": {"b": 1}}, {"a": None}, {"a": None}),
-    ],
-)
-def test_deep_merge_follows_helm(base: dict, override: dict, merged: dict) -> None:  # type: ignore[type-arg]
-    before = copy.deepcopy(base)
-    assert deep_merge(base, override) == merged
-    assert base == before  # the input is not modified

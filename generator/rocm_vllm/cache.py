@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from rocm_vllm.catalog import Catalog, load_catalog
-from rocm_vllm.errors import InvalidInputError, UsageError
+from rocm_vllm.errors import HelmEngineError, InvalidInputError, UsageError
+from rocm_vllm.kube_version import DEFAULT_KUBE_VERSION
 from rocm_vllm.recipe import Recipe
 
 CACHE_CHART = "rocm-vllm-cache"
@@ -176,16 +177,19 @@ def helm_set_expression(values: dict[str, Any], prefix: str = "") -> str:
 
 
 def claim_name(values: dict[str, Any], release_name: str) -> str:
-    """The claim the cache chart fills for these values (mirrors rocm-vllm-cache.claimName)."""
-    pvc = values.get("pvc", {})
-    if pvc.get("existingClaim"):
-        return str(pvc["existingClaim"])
-    if pvc.get("name"):
-        return str(pvc["name"])
-    if values.get("fullnameOverride"):
-        return str(values["fullnameOverride"])[:63].rstrip("-")
-    fullname = release_name if CACHE_CHART in release_name else f"{release_name}-{CACHE_CHART}"
-    return fullname[:63].rstrip("-")
+    """The claim the cache chart fills for these values, read from the Job it renders (the chart names it)."""
+    from rocm_vllm import helm
+    from rocm_vllm.paths import chart_dir
+    from rocm_vllm.rendered import pod_claim_names
+
+    templates = helm.render_chart(
+        chart_dir(CACHE_CHART), values, release_name=release_name, include_hooks=True
+    )
+    claims = pod_claim_names(helm.split_manifests(templates), "model-cache")
+    if len(claims) != 1:
+        # The chart always mounts exactly one cache claim: anything else is a chart bug, not the user's input.
+        raise HelmEngineError(f"the cache chart rendered {len(claims)} model-cache claim(s), expected one")
+    return claims[0]
 
 
 def render_cache_chart(
@@ -193,7 +197,7 @@ def render_cache_chart(
     *,
     release_name: str,
     namespace: str = "default",
-    kube_version: str = "1.33.0",
+    kube_version: str = DEFAULT_KUBE_VERSION,
 ) -> dict[str, str]:
     """Render charts/rocm-vllm-cache through Helm's engine and validate every object strictly for
     `kube_version`; return ``{template path: YAML}``. Invalid objects raise InvalidInputError."""

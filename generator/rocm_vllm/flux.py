@@ -51,18 +51,6 @@ _RELEASE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _EXACT_VERSION = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
 MAX_RELEASE_NAME = 53
 
-# The object whose /spec/replicas an autoscaler owns: the chart makes a LeaderWorkerSet for multi-node
-# recipes and a Deployment otherwise.  Drift rules match on group, version and kind.
-_SCALED_TARGETS = {
-    True: {"group": "leaderworkerset.x-k8s.io", "version": "v1", "kind": "LeaderWorkerSet"},
-    False: {"group": "apps", "version": "v1", "kind": "Deployment"},
-}
-
-
-def scaled_target(multi_node: bool) -> dict[str, str]:
-    """The group, version and kind of the workload an autoscaler scales (a drift-detection ignore target)."""
-    return dict(_SCALED_TARGETS[multi_node])
-
 
 @dataclass(frozen=True)
 class ChartSource:
@@ -127,12 +115,12 @@ def helmrelease_for(
     namespace: str,
     source: ChartSource,
     interval: str = "10m",
-    autoscaled: bool,
-    multi_node: bool,
     stamp: str | None = None,
     timeout: str = DEFAULT_TIMEOUT,
+    chart: Path | None = None,
 ) -> dict[str, Any]:
-    """The HelmRelease object installing charts/rocm-vllm as `release_name` with `values` inline."""
+    """The HelmRelease object installing `chart` (charts/rocm-vllm by default) as `release_name` with `values`
+    inline; Flux's drift correction leaves alone the replicas of every workload the rendered autoscalers scale."""
     if len(release_name) > MAX_RELEASE_NAME or not _RELEASE_NAME.match(release_name):
         raise UsageError(
             f"release name {release_name!r}: Helm needs at most {MAX_RELEASE_NAME} lowercase letters, digits "
@@ -172,14 +160,34 @@ def helmrelease_for(
         },
         "values": copy.deepcopy(values),
     }
-    if autoscaled:
+    targets = _autoscaled_workloads(chart, values, release_name, namespace)
+    if targets:
         # Drift correction would reset replicas to the chart's manifest on every reconcile, fighting
         # the HPA/KEDA that owns them.
         spec["driftDetection"] = {
             "mode": "enabled",
-            "ignore": [{"paths": ["/spec/replicas"], "target": dict(_SCALED_TARGETS[multi_node])}],
+            "ignore": [{"paths": ["/spec/replicas"], "target": target} for target in targets],
         }
     return {"apiVersion": API_VERSION, "kind": "HelmRelease", "metadata": metadata, "spec": spec}
+
+
+def _autoscaled_workloads(
+    chart: Path | None, values: dict[str, Any], release_name: str, namespace: str
+) -> list[dict[str, str]]:
+    """The workloads whose replicas an autoscaler owns, as the chart renders them (names and kinds included)."""
+    from rocm_vllm import helm
+    from rocm_vllm.paths import chart_dir
+    from rocm_vllm.rendered import scaled_targets
+
+    templates = helm.render_chart(
+        chart or chart_dir(),
+        values,
+        release_name=release_name,
+        namespace=namespace,
+        api_versions=helm.CRD_API_VERSIONS,
+        include_hooks=False,
+    )
+    return scaled_targets(helm.split_manifests(templates))
 
 
 def source_object(

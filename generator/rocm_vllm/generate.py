@@ -82,8 +82,6 @@ def _outputs_for(recipe: Recipe, targets: GenerationTargets, chart: Path) -> dic
             values,
             namespace=targets.helmrelease_namespace,
             source=source,
-            autoscaled=recipe.autoscaling is not None,
-            multi_node=recipe.is_multi_node,
         )
         stamp = _stamp(recipe, "--helmreleases", targets.helmreleases_dir)
         outputs[targets.helmreleases_dir / f"{recipe.name}.yaml"] = helmrelease_document(

@@ -9,13 +9,13 @@ checks judge exactly what will be rendered.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rocm_vllm.errors import InvalidInputError, UsageError
+from rocm_vllm.helm_values import merge_maps
 from rocm_vllm.paths import display_path
 from rocm_vllm.yamlio import MAX_DEPTH, LoadedDocument, PathPart, load_error, load_mapping_file
 
@@ -60,7 +60,7 @@ class Overrides:
                     self.replaced.discard(stale)
                 self.replaced.add(parts)
             self.sources[parts] = source_of(parts)
-        self.values = merge_user_values(self.values, data)
+        self.values = merge_maps(self.values, data)
 
     def source_for(self, parts: tuple[PathPart, ...]) -> tuple[tuple[PathPart, ...], ValueSource] | None:
         """The override that set `parts` (or its nearest ancestor); failing that, the first one below it
@@ -155,25 +155,3 @@ def load_overrides(value_files: Sequence[Path], set_expressions: Sequence[str]) 
         source = ValueSource.from_set(expression)
         overrides.add(_set_values(expression), lambda parts, s=source: s)
     return overrides
-
-
-def merge_user_values(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """How Helm layers the values a user hands it (recipe values, `-f` files, `--set`) before the chart's defaults
-    come in: maps merge key by key, anything else replaces, and a `null` stays, so that coalescing with the
-    chart's defaults deletes that key there too (see `without_nulls`)."""
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = merge_user_values(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
-
-
-def without_nulls(node: Any) -> Any:
-    """Values as Helm renders them: a `null` deletes its key (and so restores the chart's default, or nothing)."""
-    if isinstance(node, dict):
-        return {k: without_nulls(v) for k, v in node.items() if v is not None}
-    if isinstance(node, list):
-        return [without_nulls(v) for v in node]
-    return node

@@ -12,6 +12,7 @@ from typing import Any
 from rocm_vllm.capacity import MemoryPlan, plan_memory
 from rocm_vllm.checks import CheckContext, check_recipe_data
 from rocm_vllm.errors import InvalidInputError
+from rocm_vllm.fields import field_table
 from rocm_vllm.findings import Severity
 
 PLACEHOLDER_REVISION = "0" * 40  # plan checks layouts, not a pinned checkpoint
@@ -27,7 +28,7 @@ class PlanRequest:
     dtype: str = "auto"
     quantization: str | None = None
     kv_cache_dtype: str = "auto"
-    gpu_memory_utilization: float = 0.9
+    gpu_memory_utilization: float = field_table().row("serving.gpuMemoryUtilization").default
 
 
 @dataclass(frozen=True)

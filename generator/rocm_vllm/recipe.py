@@ -1,23 +1,39 @@
-"""The recipe's typed form, built from a document that already passed the JSON schema."""
+"""The recipe's typed form, built from a document that already passed the JSON schema.
+
+Every field's value (its default applied) comes from the field table (rocm_vllm.fields); the properties below
+are the typed names the checks read. A field no check reads needs no property: values.py maps it by its row.
+"""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
+from rocm_vllm import fields as field_table_module
 from rocm_vllm.yamlio import LoadedDocument
 
-SCHEMA_RESOURCE = "schemas/recipe.schema.json"
 
-
-@lru_cache(maxsize=1)
 def recipe_schema() -> dict[str, Any]:
-    text = resources.files("rocm_vllm").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
-    schema: dict[str, Any] = json.loads(text)
-    return schema
+    """The recipe's JSON schema, built from the field table (schemas/recipe.schema.json is its written copy)."""
+    return field_table_module.field_table().recipe_schema
+
+
+T = TypeVar("T")
+
+
+class _Typed(Generic[T]):
+    """A recipe field's value by its table path, converted to the type the checks read."""
+
+    def __init__(self, path: str, convert: Callable[[Any], T]) -> None:
+        self.path, self.convert = path, convert
+
+    def __get__(self, recipe: Any, owner: Any = None) -> T:
+        return self.convert(recipe.fields[self.path])
+
+
+def _optional(convert: Callable[[Any], T]) -> Callable[[Any], T | None]:
+    return lambda value: None if value is None else convert(value)
 
 
 @dataclass(frozen=True)
@@ -28,39 +44,57 @@ class Autoscaling:
 
 @dataclass(frozen=True)
 class Recipe:
-    """Every recipe field with its default applied; `document` keeps file and line numbers for findings."""
+    """A recipe's field values by dotted path (defaults applied); `document` keeps file and line numbers."""
 
     document: LoadedDocument
-    name: str
-    goal: str
-    model_id: str
-    revision: str
-    gpu: str
-    gpus_per_node: int
-    dtype: str
-    tensor: int
-    max_model_len: int
-    description: str = ""
-    served_model_name: str | None = None
-    trust_remote_code: bool = False
-    nodes_per_replica: int = 1
-    quantization: str | None = None
-    kv_cache_dtype: str = "auto"
-    pipeline: int = 1
-    data: int = 1
-    expert: bool = False
-    launch_mode: str | None = None
-    gpu_memory_utilization: float = 0.9
-    max_num_seqs: int | None = None
-    image_repository: str | None = None
-    image_tag: str | None = None
-    extra_args: tuple[str, ...] = ()
-    env: tuple[tuple[str, str], ...] = ()
-    replicas: int | None = None
-    autoscaling: Autoscaling | None = None
-    pdb_max_unavailable: int | None = None
-    cache: dict[str, str] = field(default_factory=dict)
-    shm_size: str | None = None
+    fields: Mapping[str, Any]
+    gpu_device_ids: tuple[str, ...] = ()  # the GPU catalog's PCI device ids for `gpu`, set once checked
+
+    def _get(self, path: str) -> Any:
+        return self.fields[path]
+
+    name = _Typed("name", str)
+    description = _Typed("description", lambda value: str(value or ""))
+    goal = _Typed("goal", str)
+    model_id = _Typed("model.id", str)
+    revision = _Typed("model.revision", str)
+    served_model_name = _Typed("model.servedModelName", _optional(str))
+    trust_remote_code = _Typed("model.trustRemoteCode", bool)
+    gpu = _Typed("hardware.gpu", str)
+    gpus_per_node = _Typed("hardware.gpusPerNode", int)
+    nodes_per_replica = _Typed("hardware.nodesPerReplica", int)
+    dtype = _Typed("precision.dtype", str)
+    quantization = _Typed("precision.quantization", _optional(str))
+    kv_cache_dtype = _Typed("precision.kvCacheDtype", str)
+    tensor = _Typed("parallelism.tensor", int)
+    pipeline = _Typed("parallelism.pipeline", int)
+    data = _Typed("parallelism.data", int)
+    expert = _Typed("parallelism.expert", bool)
+    launch_mode = _Typed("launch.mode", _optional(str))
+    max_model_len = _Typed("serving.maxModelLen", int)
+    gpu_memory_utilization = _Typed("serving.gpuMemoryUtilization", float)
+    max_num_seqs = _Typed("serving.maxNumSeqs", _optional(int))
+    image_repository = _Typed("image.repository", _optional(str))
+    image_tag = _Typed("image.tag", _optional(str))
+    replicas = _Typed("deployment.replicas", _optional(int))
+    pdb_max_unavailable = _Typed("deployment.podDisruptionBudget.maxUnavailable", _optional(int))
+    shm_size = _Typed("deployment.shmSize", _optional(str))
+
+    @property
+    def extra_args(self) -> tuple[str, ...]:
+        return tuple(self._get("vllm.extraArgs"))
+
+    @property
+    def env(self) -> tuple[tuple[str, str], ...]:
+        return tuple(sorted(self._get("vllm.env").items()))
+
+    @property
+    def autoscaling(self) -> Autoscaling | None:
+        low, high = (
+            self._get("deployment.autoscaling.minReplicas"),
+            self._get("deployment.autoscaling.maxReplicas"),
+        )
+        return Autoscaling(int(low), int(high)) if low is not None and high is not None else None
 
     @property
     def gpus_per_replica(self) -> int:
@@ -73,43 +107,4 @@ class Recipe:
 
 def recipe_from_document(document: LoadedDocument) -> Recipe:
     """Build the typed recipe; call only after the schema check passed (types are trusted here)."""
-    data: dict[str, Any] = document.data
-    model, hardware, precision = data["model"], data["hardware"], data["precision"]
-    parallelism, serving = data["parallelism"], data["serving"]
-    image = data.get("image", {})
-    vllm = data.get("vllm", {})
-    deployment = data.get("deployment", {})
-    scaling = deployment.get("autoscaling")
-    return Recipe(
-        document=document,
-        name=data["name"],
-        description=data.get("description", ""),
-        goal=data["goal"],
-        model_id=model["id"],
-        revision=model["revision"],
-        served_model_name=model.get("servedModelName"),
-        trust_remote_code=model.get("trustRemoteCode", False),
-        gpu=hardware["gpu"],
-        gpus_per_node=hardware["gpusPerNode"],
-        nodes_per_replica=hardware.get("nodesPerReplica", 1),
-        dtype=precision["dtype"],
-        quantization=precision.get("quantization"),
-        kv_cache_dtype=precision.get("kvCacheDtype", "auto"),
-        tensor=parallelism["tensor"],
-        pipeline=parallelism.get("pipeline", 1),
-        data=parallelism.get("data", 1),
-        expert=parallelism.get("expert", False),
-        launch_mode=data.get("launch", {}).get("mode"),
-        max_model_len=serving["maxModelLen"],
-        gpu_memory_utilization=float(serving.get("gpuMemoryUtilization", 0.9)),
-        max_num_seqs=serving.get("maxNumSeqs"),
-        image_repository=image.get("repository"),
-        image_tag=image.get("tag"),
-        extra_args=tuple(vllm.get("extraArgs", ())),
-        env=tuple(sorted(vllm.get("env", {}).items())),
-        replicas=deployment.get("replicas"),
-        autoscaling=Autoscaling(scaling["minReplicas"], scaling["maxReplicas"]) if scaling else None,
-        pdb_max_unavailable=deployment.get("podDisruptionBudget", {}).get("maxUnavailable"),
-        cache=dict(deployment.get("cache", {})),
-        shm_size=deployment.get("shmSize"),
-    )
+    return Recipe(document=document, fields=field_table_module.field_table().values_of(document.data))

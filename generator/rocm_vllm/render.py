@@ -15,12 +15,11 @@ from rocm_vllm.checks import CheckContext
 from rocm_vllm.checks.overrides import check_values_schema
 from rocm_vllm.errors import FindingsError, InvalidInputError
 from rocm_vllm.findings import Finding, has_errors
-from rocm_vllm.overrides import Overrides, load_overrides, merge_user_values
+from rocm_vllm.helm_values import merge_maps
+from rocm_vllm.kube_version import DEFAULT_KUBE_VERSION
+from rocm_vllm.overrides import Overrides, load_overrides
 from rocm_vllm.recipe import Recipe
 from rocm_vllm.values import recipe_to_values
-
-# Helm's engine defaults to this Kubernetes version; objects are validated against the same one.
-DEFAULT_KUBE_VERSION = "1.36.0"
 
 
 @dataclass(frozen=True)
@@ -98,7 +97,7 @@ def render_values(
 
     if overrides is None:
         overrides = load_overrides(options.value_files, options.set_expressions)
-    values = merge_user_values(values, overrides.values)  # nulls reach Helm, which deletes those keys
+    values = merge_maps(values, overrides.values)  # nulls reach Helm, which deletes those keys
     api_versions = helm.CRD_API_VERSIONS if options.api_versions is None else options.api_versions
     # Same call, same output shape: the embedded engine by default, an external helm when asked.
     renderer = (

@@ -1,7 +1,7 @@
 """Recipe -> Helm values for charts/rocm-vllm, checked against the chart's own values schema.
 
-Only this module knows how recipe fields map onto chart values; the chart alone knows how values
-become Kubernetes objects.
+Which chart value each recipe field sets is a column of the field table (data/fields.yaml); this module
+applies it. The chart alone knows how values become Kubernetes objects.
 """
 
 from __future__ import annotations
@@ -14,70 +14,57 @@ from typing import Any
 
 import yaml
 
+from rocm_vllm.fields import Field, FieldTable, field_table
+from rocm_vllm.helm_values import coalesce
 from rocm_vllm.pod_resources import pod_resources
 from rocm_vllm.recipe import Recipe
 
 
-def recipe_to_values(recipe: Recipe) -> dict[str, Any]:
-    """The chart values one recipe sets; everything else keeps the chart's default."""
-    model: dict[str, Any] = {"id": recipe.model_id, "revision": recipe.revision}
-    if recipe.served_model_name:
-        model["servedModelName"] = recipe.served_model_name
-    if recipe.trust_remote_code:
-        model["trustRemoteCode"] = True
-    vllm: dict[str, Any] = {
-        "tensorParallelSize": recipe.tensor,
-        "pipelineParallelSize": recipe.pipeline,
-        "dataParallelSize": recipe.data,
-        "enableExpertParallel": recipe.expert,
-        "maxModelLen": recipe.max_model_len,
-        "gpuMemoryUtilization": recipe.gpu_memory_utilization,
-        "dtype": recipe.dtype,
-        "quantization": recipe.quantization or "",
-        "kvCacheDtype": recipe.kv_cache_dtype,
-        "extraArgs": list(recipe.extra_args),
-        "env": dict(recipe.env),
-    }
-    if recipe.max_num_seqs is not None:
-        vllm["maxNumSeqs"] = recipe.max_num_seqs
-    values: dict[str, Any] = {
-        "model": model,
-        "vllm": vllm,
-        "gpu": {"count": recipe.gpus_per_node, "model": recipe.gpu},
-        "multiNode": {"nodesPerReplica": recipe.nodes_per_replica},
-        "resources": pod_resources(recipe),
-    }
-    if recipe.is_multi_node and recipe.launch_mode:
-        values["multiNode"]["launchMode"] = recipe.launch_mode
-    image = {k: v for k, v in (("repository", recipe.image_repository), ("tag", recipe.image_tag)) if v}
-    if image:
-        values["image"] = image
-    if recipe.autoscaling:
-        values["autoscaling"] = {
-            "enabled": True,
-            "minReplicas": recipe.autoscaling.min_replicas,
-            "maxReplicas": recipe.autoscaling.max_replicas,
-        }
-    elif recipe.replicas is not None:
-        values["replicaCount"] = recipe.replicas
-    if recipe.pdb_max_unavailable is not None:
-        values["podDisruptionBudget"] = {"enabled": True, "maxUnavailable": recipe.pdb_max_unavailable}
-    if recipe.cache:
-        values["cache"] = {"enabled": True, **recipe.cache}
-    if recipe.shm_size:
-        values["rocm"] = {"shmSize": recipe.shm_size}
+def _set(values: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    node = values
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[leaf] = value
+
+
+def _written(row: Field, value: Any, recipe: Recipe) -> bool:
+    """The row's `when` rule: does this recipe write the row's chart value?"""
+    present = value is not None or row.has_empty
+    if row.when == "truthy":
+        return bool(value)
+    if row.when == "multiNode":
+        return present and recipe.is_multi_node
+    if row.when == "notAutoscaled":
+        return present and recipe.autoscaling is None
+    return present
+
+
+def _chart_form(row: Field, value: Any) -> Any:
+    if value is None:
+        return copy.deepcopy(row.empty)
+    if row.schema.get("type") == "number":
+        return float(value)  # the chart's value is a float even when the recipe wrote 1
+    return copy.deepcopy(value)
+
+
+def recipe_to_values(recipe: Recipe, table: FieldTable | None = None) -> dict[str, Any]:
+    """The chart values one recipe sets, row by row of the field table; everything else keeps the chart's default."""
+    values: dict[str, Any] = {}
+    for row in (table or field_table()).fields:
+        if row.value is None:
+            continue
+        value = recipe.fields[row.path]
+        if not _written(row, value, recipe):
+            continue
+        _set(values, row.value, _chart_form(row, value))
+        for enabled in row.enables:
+            _set(values, enabled, True)
+        if row.catalog_value and recipe.gpu_device_ids:
+            _set(values, row.catalog_value, list(recipe.gpu_device_ids))
+    # Derived from several fields, not one: the pods' CPU and memory requests (rocm_vllm.pod_resources).
+    values["resources"] = pod_resources(recipe)
     return values
-
-
-def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Helm's coalescing for values files: mappings merge key by key, anything else is replaced."""
-    merged = copy.deepcopy(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
 
 
 @lru_cache(maxsize=4)
@@ -92,9 +79,9 @@ def _chart_contract(chart: Path) -> tuple[dict[str, Any], Any]:
 
 
 def values_schema_problems(values: dict[str, Any], chart: Path) -> list[str]:
-    """Violations of the chart's values.schema.json by the chart defaults overlaid with `values`."""
+    """Violations of the chart's values.schema.json by `values` coalesced with the chart defaults as Helm does."""
     defaults, validator = _chart_contract(chart.resolve())
-    merged = deep_merge(defaults, values)
+    merged = coalesce(values, defaults)
     problems = []
     for error in sorted(validator.iter_errors(merged), key=lambda e: list(map(str, e.absolute_path))):
         location = "/".join(str(p) for p in error.absolute_path)

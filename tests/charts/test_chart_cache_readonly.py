@@ -20,7 +20,7 @@ READ_ONLY: dict[str, Any] = {
 }
 MULTI_NODE: dict[str, Any] = {
     "multiNode": {"nodesPerReplica": 2},
-    "gpu": {"count": 8, "model": "MI300X"},
+    "gpu": {"count": 8, "model": "MI300X", "deviceIds": ["74a1", "74a9", "74b5", "74bd"]},
     "vllm": {"tensorParallelSize": 8, "pipelineParallelSize": 2},
 }
 

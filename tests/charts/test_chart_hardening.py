@@ -17,7 +17,7 @@ from rocm_vllm.errors import InvalidInputError
 REPO = Path(__file__).resolve().parents[2]
 MULTI_NODE: dict[str, Any] = {
     "multiNode": {"nodesPerReplica": 2},
-    "gpu": {"count": 8, "model": "MI300X"},
+    "gpu": {"count": 8, "model": "MI300X", "deviceIds": ["74a1", "74a9", "74b5", "74bd"]},
     "vllm": {"tensorParallelSize": 8, "pipelineParallelSize": 2},
 }
 

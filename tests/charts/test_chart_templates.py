@@ -15,7 +15,7 @@ from rocm_vllm.errors import InvalidInputError
 
 MULTI_NODE: dict[str, Any] = {
     "multiNode": {"nodesPerReplica": 2},
-    "gpu": {"count": 8, "model": "MI300X"},
+    "gpu": {"count": 8, "model": "MI300X", "deviceIds": ["74a1", "74a9", "74b5", "74bd"]},
     "vllm": {"tensorParallelSize": 8, "pipelineParallelSize": 2},
 }
 
@@ -241,7 +241,8 @@ def test_empty_and_null_settings_omit_their_flags(render_objects: Any) -> None:
 
 
 def test_gpu_request_and_device_id_affinity(render_objects: Any) -> None:
-    template = pod_specs(render_objects({"gpu": {"count": 4, "model": "MI325X"}}))["single"]
+    gpu = {"count": 4, "model": "MI325X", "deviceIds": ["74a5", "74b9"]}
+    template = pod_specs(render_objects({"gpu": gpu}))["single"]
     resources = container(template)["resources"]
     assert resources["requests"]["amd.com/gpu"] == 4 and resources["limits"]["amd.com/gpu"] == 4
     terms = template["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
@@ -249,22 +250,20 @@ def test_gpu_request_and_device_id_affinity(render_objects: Any) -> None:
     assert expr == {"key": "amd.com/gpu.device-id", "operator": "In", "values": ["74a5", "74b9"]}
 
 
-@pytest.mark.parametrize(
-    ("model", "ids"),
-    [
-        ("MI210", ["740f", "7410"]),
-        ("MI250X", ["7408", "740c"]),
-        ("MI300X", ["74a1", "74a9", "74b5", "74bd"]),
-        ("MI350X", ["75a0", "75b0"]),
-        ("MI355X", ["75a3", "75b3"]),
-    ],
-)
-def test_device_id_table(render_objects: Any, model: str, ids: list[str]) -> None:
-    spec = pod_specs(render_objects({"gpu": {"model": model}}))["single"]["spec"]
+def test_any_gpu_name_with_its_device_ids(render_objects: Any) -> None:
+    """The chart keeps no GPU table: a GPU it never heard of works from the ids the values carry."""
+    spec = pod_specs(render_objects({"gpu": {"model": "MI999X", "deviceIds": ["7fff"]}}))["single"]["spec"]
     terms = spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][
         "nodeSelectorTerms"
     ]
-    assert terms[0]["matchExpressions"][0]["values"] == ids
+    assert terms[0]["matchExpressions"][0]["values"] == ["7fff"]
+
+
+def test_gpu_model_without_device_ids_fails_instead_of_dropping_the_affinity(render_objects: Any) -> None:
+    with pytest.raises(InvalidInputError, match=r"gpu.model \"MI300X\" has no gpu.deviceIds"):
+        render_objects({"gpu": {"model": "MI300X"}})
+    spec = pod_specs(render_objects({"gpu": {"model": "MI300X", "nodeAffinity": False}}))["single"]["spec"]
+    assert "nodeAffinity" not in spec.get("affinity", {})
 
 
 def test_gpu_disabled_means_no_gpu_request_and_no_gpu_affinity(render_objects: Any) -> None:
@@ -614,9 +613,8 @@ def test_raw_affinity_replaces_by_key(render_objects: Any) -> None:
             "nodeSelectorTerms": [{"matchExpressions": [{"key": "pool", "operator": "In", "values": ["a"]}]}]
         }
     }
-    spec = pod_specs(render_objects({"gpu": {"model": "MI300X"}, "affinity": {"nodeAffinity": node}}))[
-        "single"
-    ]["spec"]
+    gpu = {"model": "MI300X", "deviceIds": ["74a1"]}
+    spec = pod_specs(render_objects({"gpu": gpu, "affinity": {"nodeAffinity": node}}))["single"]["spec"]
     assert spec["affinity"]["nodeAffinity"] == node
     assert "podAntiAffinity" in spec["affinity"]
 

@@ -181,22 +181,6 @@ vLLM's --shutdown-timeout for in-flight requests, then 15 s for the process to e
 {{- end }}
 
 {{/*
-rocm-vllm.gpuDeviceIds: the PCI device ids (node label amd.com/gpu.device-id, set by the ROCm node labeller)
-of each supported GPU model, as JSON. The ONLY place this table lives.
-Match a model by its list of ids: product-name labels vary by form factor (OAM, VF, ...).
-*/}}
-{{- define "rocm-vllm.gpuDeviceIds" -}}
-{{- dict
-  "MI210" (list "740f" "7410")
-  "MI250X" (list "7408" "740c")
-  "MI300X" (list "74a1" "74a9" "74b5" "74bd")
-  "MI325X" (list "74a5" "74b9")
-  "MI350X" (list "75a0" "75b0")
-  "MI355X" (list "75a3" "75b3")
-  | toJson }}
-{{- end }}
-
-{{/*
 rocm-vllm.cacheClaimName: the PersistentVolumeClaim holding the model cache.
 */}}
 {{- define "rocm-vllm.cacheClaimName" -}}
@@ -222,8 +206,8 @@ Included once, from the workload templates.
 {{- fail (printf "ERROR: multiNode.nodesPerReplica is %d, which needs a LeaderWorkerSet, but the API leaderworkerset.x-k8s.io/v1 is not available in this cluster. Install the LeaderWorkerSet controller and CRDs first (https://github.com/kubernetes-sigs/lws), or set multiNode.nodesPerReplica to 1. To render offline, run: helm template ... --api-versions leaderworkerset.x-k8s.io/v1" (int .Values.multiNode.nodesPerReplica)) }}
 {{- end }}
 {{- end }}
-{{- if and .Values.gpu.enabled .Values.gpu.model (not (hasKey (include "rocm-vllm.gpuDeviceIds" . | fromJson) .Values.gpu.model)) }}
-{{- fail (printf "ERROR: gpu.model %q is unknown: use one of MI210, MI250X, MI300X, MI325X, MI350X, MI355X, or \"\" for no GPU node affinity." .Values.gpu.model) }}
+{{- if and .Values.gpu.enabled .Values.gpu.model .Values.gpu.nodeAffinity (not .Values.gpu.deviceIds) }}
+{{- fail (printf "ERROR: gpu.model %q has no gpu.deviceIds, so no node affinity would keep its pods on %s nodes: set gpu.deviceIds to its PCI device ids (rocm-vllm catalog --format json lists them; generated values carry them), or set gpu.nodeAffinity=false." .Values.gpu.model .Values.gpu.model) }}
 {{- end }}
 {{- if and .Values.keda.enabled (not .Values.keda.prometheus.serverAddress) (not .Values.keda.triggers) }}
 {{- fail "ERROR: keda.enabled is true but keda.prometheus.serverAddress is empty: set it to your Prometheus URL (e.g. http://prometheus-operated.monitoring.svc:9090), or give keda.triggers." }}

@@ -338,7 +338,7 @@ and the fabric's extended resources (e.g. amd.com/nic), set as both request and 
 {{- end }}
 
 {{/*
-rocm-vllm.affinity: node affinity on the GPU model's device ids (gpu.model, gpu.nodeAffinity) and the pod
+rocm-vllm.affinity: node affinity on the GPU model's device ids (gpu.deviceIds, gpu.nodeAffinity) and the pod
 anti-affinity preset (podAntiAffinityPreset), each replaced by the matching key of affinity when given.
 The anti-affinity term selects every pod of the release, so it spreads both replicas and the members of an
 LWS group across nodes.
@@ -348,9 +348,8 @@ LWS group across nodes.
 {{- $user := .Values.affinity | default dict }}
 {{- if $user.nodeAffinity }}
 {{- $_ := set $out "nodeAffinity" $user.nodeAffinity }}
-{{- else if and .Values.gpu.enabled .Values.gpu.model .Values.gpu.nodeAffinity }}
-{{- $ids := get (include "rocm-vllm.gpuDeviceIds" . | fromJson) .Values.gpu.model }}
-{{- $expr := dict "key" "amd.com/gpu.device-id" "operator" "In" "values" $ids }}
+{{- else if and .Values.gpu.enabled .Values.gpu.deviceIds .Values.gpu.nodeAffinity }}
+{{- $expr := dict "key" "amd.com/gpu.device-id" "operator" "In" "values" .Values.gpu.deviceIds }}
 {{- $term := dict "matchExpressions" (list $expr) }}
 {{- $_ := set $out "nodeAffinity" (dict "requiredDuringSchedulingIgnoredDuringExecution" (dict "nodeSelectorTerms" (list $term))) }}
 {{- end }}

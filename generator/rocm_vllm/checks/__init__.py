@@ -7,6 +7,7 @@ other families run on every recipe and each adds its findings; none stops at the
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -68,6 +69,9 @@ def check_recipe_document(
     if schema_findings:
         return None, schema_findings
     recipe = recipe_from_document(document)
+    gpu = context.catalog.gpus.get(recipe.gpu)
+    if gpu is not None:  # the catalog's device ids reach the chart through the recipe's values
+        recipe = dataclasses.replace(recipe, gpu_device_ids=gpu.device_ids)
     resolved = resolve(recipe, context.catalog)
     findings: list[Finding] = []
     for check in all_checks():

@@ -12,41 +12,19 @@ from pathlib import Path
 from typing import Any
 
 from rocm_vllm.checks import CheckContext, check_recipe_document
+from rocm_vllm.fields import field_table
 from rocm_vllm.findings import Finding, Severity
-from rocm_vllm.overrides import Overrides, merge_user_values, without_nulls
+from rocm_vllm.helm_values import coalesce, merge_maps
+from rocm_vllm.overrides import Overrides
 from rocm_vllm.recipe import Recipe
 from rocm_vllm.values import recipe_to_values
 from rocm_vllm.yamlio import LoadedDocument, PathPart, format_path, parse_path
 
-# Chart value -> the recipe field it comes from (the inverse of rocm_vllm.values.recipe_to_values for the
-# fields the startability checks read).
-VALUE_TO_RECIPE: dict[tuple[str, ...], tuple[str, ...]] = {
-    ("model", "id"): ("model", "id"),
-    ("model", "revision"): ("model", "revision"),
-    ("model", "servedModelName"): ("model", "servedModelName"),
-    ("model", "trustRemoteCode"): ("model", "trustRemoteCode"),
-    ("vllm", "tensorParallelSize"): ("parallelism", "tensor"),
-    ("vllm", "pipelineParallelSize"): ("parallelism", "pipeline"),
-    ("vllm", "dataParallelSize"): ("parallelism", "data"),
-    ("vllm", "enableExpertParallel"): ("parallelism", "expert"),
-    ("vllm", "maxModelLen"): ("serving", "maxModelLen"),
-    ("vllm", "gpuMemoryUtilization"): ("serving", "gpuMemoryUtilization"),
-    ("vllm", "maxNumSeqs"): ("serving", "maxNumSeqs"),
-    ("vllm", "dtype"): ("precision", "dtype"),
-    ("vllm", "quantization"): ("precision", "quantization"),
-    ("vllm", "kvCacheDtype"): ("precision", "kvCacheDtype"),
-    ("vllm", "extraArgs"): ("vllm", "extraArgs"),
-    ("vllm", "env"): ("vllm", "env"),
-    ("gpu", "count"): ("hardware", "gpusPerNode"),
-    ("gpu", "model"): ("hardware", "gpu"),
-    ("multiNode", "nodesPerReplica"): ("hardware", "nodesPerReplica"),
-    ("multiNode", "launchMode"): ("launch", "mode"),
-    ("image", "repository"): ("image", "repository"),
-    ("image", "tag"): ("image", "tag"),
-}
+# Chart value -> the recipe field it comes from, and the chart values whose empty form means "unset" in the
+# recipe: both read from the field table (data/fields.yaml), the one place a field's chart value is named.
+VALUE_TO_RECIPE: dict[tuple[str, ...], tuple[str, ...]] = field_table().recipe_field_of_value()
 _RECIPE_TO_VALUE = {recipe: value for value, recipe in VALUE_TO_RECIPE.items()}
-# Chart values whose empty form means "unset" in the recipe.
-_EMPTY_IS_UNSET = {("vllm", "quantization"), ("model", "servedModelName"), ("vllm", "maxNumSeqs")}
+_EMPTY_IS_UNSET = field_table().values_optional_in_recipes()
 
 
 def _chart_contract(chart: Path) -> tuple[dict[str, Any], dict[str, Any], Any]:
@@ -58,11 +36,10 @@ def _chart_contract(chart: Path) -> tuple[dict[str, Any], dict[str, Any], Any]:
 
 
 def effective_values(chart: Path, values: dict[str, Any], overrides: Overrides) -> dict[str, Any]:
-    """What Helm's templates see: the chart's defaults coalesced with `values` and the overrides layered on them
-    (a null deletes the key, the default included)."""
+    """What Helm's templates see: `values` with the overrides layered on them, coalesced with the chart's defaults
+    by Helm's rules (rocm_vllm.helm_values: a null deletes the key, the default included)."""
     defaults, _, _ = _chart_contract(chart.resolve())
-    user = merge_user_values(values, overrides.values)
-    return without_nulls(merge_user_values(defaults, user)) or {}
+    return coalesce(merge_maps(values, overrides.values), defaults)
 
 
 def _finding_from(

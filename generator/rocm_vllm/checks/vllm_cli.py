@@ -5,40 +5,8 @@ from __future__ import annotations
 import difflib
 
 from rocm_vllm.checks import CheckContext, Resolved
+from rocm_vllm.fields import field_table
 from rocm_vllm.findings import Finding, finding_at
-
-# Flags the chart writes from typed values; setting them again in extraArgs would conflict.
-CHART_OWNED_FLAGS: dict[str, str] = {
-    "--model": "model.id",
-    "--revision": "model.revision",
-    "--served-model-name": "model.servedModelName",
-    "--trust-remote-code": "model.trustRemoteCode",
-    "--tensor-parallel-size": "parallelism.tensor",
-    "-tp": "parallelism.tensor",
-    "--pipeline-parallel-size": "parallelism.pipeline",
-    "-pp": "parallelism.pipeline",
-    "--data-parallel-size": "parallelism.data",
-    "-dp": "parallelism.data",
-    "--enable-expert-parallel": "parallelism.expert",
-    "-ep": "parallelism.expert",
-    "--max-model-len": "serving.maxModelLen",
-    "--gpu-memory-utilization": "serving.gpuMemoryUtilization",
-    "--max-num-seqs": "serving.maxNumSeqs",
-    "--dtype": "precision.dtype",
-    "--quantization": "precision.quantization",
-    "-q": "precision.quantization",
-    "--kv-cache-dtype": "precision.kvCacheDtype",
-    "--port": "the chart (vllm.port)",
-    "--host": "the chart",
-    "--distributed-executor-backend": "launch.mode",
-    "--nnodes": "the chart's multi-node launch",
-    "--node-rank": "the chart's multi-node launch",
-    "--master-addr": "the chart's multi-node launch",
-    "--master-port": "the chart's multi-node launch",
-    "--headless": "the chart's multi-node launch",
-    "--shutdown-timeout": "the chart (drain.shutdownTimeoutSeconds)",
-    "--api-key": "a Secret reference (chart value apiKey.secretName); never put a key in a recipe",
-}
 
 # Env vars the chart sets from its own values: a recipe must not fight them.
 CHART_OWNED_ENV: dict[str, str] = {
@@ -62,6 +30,7 @@ def normalize_flag(name: str) -> str:
 
 def check_extra_args(resolved: Resolved, context: CheckContext) -> list[Finding]:
     r, flags = resolved.recipe, context.vllm.flags
+    owned = field_table().owned_flags()  # flags the chart writes from a field or by itself: never twice
     findings: list[Finding] = []
     expects_value = False
     for index, token in enumerate(r.extra_args):
@@ -82,13 +51,13 @@ def check_extra_args(resolved: Resolved, context: CheckContext) -> list[Finding]
             continue
         name, has_inline_value, _ = token.partition("=")
         name = normalize_flag(name)
-        if name in CHART_OWNED_FLAGS:
+        if name in owned:
             findings.append(
                 finding_at(
                     r.document,
                     where,
                     "vllm-flags",
-                    f"{name} is set by the chart from {CHART_OWNED_FLAGS[name]}; "
+                    f"{name} is set by the chart from {owned[name]}; "
                     "set that field instead of passing the flag",
                 )
             )

@@ -13,8 +13,7 @@ from rocm_vllm.commands.common import (
     recipes_dir_option,
     write_output,
 )
-
-DEFAULT_KUBE_VERSION = "1.33.0"
+from rocm_vllm.kube_version import DEFAULT_KUBE_VERSION
 
 
 @click.command("cache")

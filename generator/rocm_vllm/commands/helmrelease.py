@@ -39,8 +39,6 @@ def helmrelease(recipe: str, catalog_dirs: tuple[Path, ...], recipes_dir: Path, 
         namespace=request.namespace,
         source=request.source("rocm-vllm", chart_dir()),
         interval=request.interval,
-        autoscaled=loaded.autoscaling is not None,
-        multi_node=loaded.is_multi_node,
         stamp=stamp,
     )
     write_output(helmrelease_document(obj, stamp, source), request.output)

@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 
+from rocm_vllm.kube_version import DEFAULT_KUBE_VERSION
+
 F = Callable[..., Any]
 
 
@@ -20,7 +22,8 @@ def render_options(command: F) -> F:
         click.option("--release-name", help="Helm release name (default: the recipe's or stack's name)."),
         click.option("--namespace", "-n", default="default", show_default=True),
         click.option(
-            "--kube-version", help="Kubernetes version to render and validate for (default: Helm's, 1.36.0)."
+            "--kube-version",
+            help=f"Kubernetes version to render and validate for (default: Helm's, {DEFAULT_KUBE_VERSION}).",
         ),
         click.option(
             "--api-versions",
@@ -75,7 +78,7 @@ class RenderRequest:
         return cls(**{name: kwargs.pop(name) for name in cls.__dataclass_fields__})
 
     def options(self, default_release: str) -> Any:
-        from rocm_vllm.render import DEFAULT_KUBE_VERSION, RenderOptions
+        from rocm_vllm.render import RenderOptions
 
         return RenderOptions(
             release_name=self.release_name or default_release,
