@@ -6,7 +6,8 @@ chart repository folder (archives, artifacthub-repo.yml, and index.yaml last) fo
     python scripts/publish.py oci://127.0.0.1:5000/charts --plain-http --out dist/repository
 
 Credentials come from ROCM_VLLM_REGISTRY_USERNAME and ROCM_VLLM_REGISTRY_PASSWORD (both or neither; without
-them Helm's own registry login, if any, is used). Exit 0 when every chart was pushed and verified, 1 with a
+them Helm's own registry login, if any, is used); ROCM_VLLM_REGISTRY_TIMEOUT bounds each registry call (seconds,
+default 120). Exit 0 when every chart was pushed and verified, 1 with a
 one-line error otherwise (no index.yaml is written then), 2 for a usage error, 130 on interrupt.
 """
 

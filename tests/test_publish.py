@@ -192,6 +192,35 @@ def test_unreachable_registry_is_one_line_exit_1(
     assert not (tmp_path / "r").exists()
 
 
+def test_a_registry_that_never_answers_is_a_bounded_wait(
+    credentials: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A server on 127.0.0.1 that accepts connections and never says a word: each registry call gives up after
+    ROCM_VLLM_REGISTRY_TIMEOUT with one line, exit 1, and nothing written."""
+    import socket
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        host = f"127.0.0.1:{silent.getsockname()[1]}"
+        monkeypatch.setenv(publish.TIMEOUT_ENV, "1.5")
+        started = time.monotonic()
+        code = _script().main([f"oci://{host}/charts", "--plain-http", "--out", str(tmp_path / "r")])
+        elapsed = time.monotonic() - started
+    assert code == 1
+    line = _one_line_error(capsys)
+    assert f"{host} did not answer within 1.5 s" in line and publish.TIMEOUT_ENV in line
+    assert elapsed < 20
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("raw", ["0", "-3", "soon", "7200"])
+def test_a_timeout_that_is_not_seconds_is_refused(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
+    monkeypatch.setenv(publish.TIMEOUT_ENV, raw)
+    with pytest.raises(publish.PublishError, match=publish.TIMEOUT_ENV):
+        Registry.from_environment("oci://127.0.0.1:5000/charts", plain_http=True)
+
+
 def test_https_against_a_plain_http_registry_says_plain_http(
     registry: LocalRegistry, credentials: None, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -17,15 +17,20 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rocm_vllm.errors import InvalidInputError
 from rocm_vllm.index import chart_dirs, index_digests, package_charts
 
 USERNAME_ENV = "ROCM_VLLM_REGISTRY_USERNAME"
 PASSWORD_ENV = "ROCM_VLLM_REGISTRY_PASSWORD"
+# How long one registry call (login, push, resolve, pull) may take before the run gives up: Helm's Go client
+# waits indefinitely on a registry that accepts the connection and never answers.
+TIMEOUT_ENV = "ROCM_VLLM_REGISTRY_TIMEOUT"
+DEFAULT_TIMEOUT_SECONDS = 120.0
 # Files written beside the archives in the chart repository folder; index.yaml is written last.
 REPOSITORY_INDEX = "index.yaml"
+T = TypeVar("T")
 ARTIFACT_HUB_METADATA = "artifacthub-repo.yml"
 
 
@@ -41,6 +46,7 @@ class Registry:
     plain_http: bool = False
     username: str | None = None
     password: str | None = None
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
 
     @property
     def host(self) -> str:
@@ -48,13 +54,57 @@ class Registry:
 
     @classmethod
     def from_environment(cls, url: str, *, plain_http: bool) -> Registry:
-        """Credentials from ROCM_VLLM_REGISTRY_USERNAME/PASSWORD (both or neither)."""
+        """Credentials from ROCM_VLLM_REGISTRY_USERNAME/PASSWORD (both or neither); the wait for each registry
+        call from ROCM_VLLM_REGISTRY_TIMEOUT (seconds)."""
         return cls(
             parse_registry_url(url),
             plain_http,
             os.environ.get(USERNAME_ENV) or None,
             os.environ.get(PASSWORD_ENV) or None,
+            _timeout_from_environment(),
         )
+
+
+def _timeout_from_environment() -> float:
+    raw = os.environ.get(TIMEOUT_ENV)
+    if not raw:
+        return DEFAULT_TIMEOUT_SECONDS
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 3600:
+        raise PublishError(
+            f"{TIMEOUT_ENV}={raw!r}: give the seconds one registry call may take (0 < s <= 3600)"
+        )
+    return seconds
+
+
+def bounded(registry: Registry, action: str, call: Callable[[], T]) -> T:
+    """Run one registry call, giving up after the registry's timeout. Helm's Go code cannot be interrupted, so
+    the call runs on a daemon thread that is abandoned on timeout (the run stops with an error right after)."""
+    import threading
+
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = call()
+        except BaseException as error:  # handed back to the caller's thread as is
+            outcome["error"] = error
+
+    worker = threading.Thread(target=run, name=f"registry: {action}", daemon=True)
+    worker.start()
+    worker.join(registry.timeout_seconds)
+    if worker.is_alive():
+        raise PublishError(
+            f"{action}: {registry.host} did not answer within {registry.timeout_seconds:g} s; check that it is a "
+            f"registry and reachable, or raise {TIMEOUT_ENV}"
+        )
+    if "error" in outcome:
+        raise outcome["error"]
+    value: T = outcome["value"]
+    return value
 
 
 @dataclass(frozen=True)
@@ -165,8 +215,13 @@ def _login(client: Any, registry: Registry) -> None:
         return
     import helm_python
 
+    username, password = registry.username, registry.password
     try:
-        client.login(registry.host, registry.username, registry.password, plain_http=registry.plain_http)
+        bounded(
+            registry,
+            f"login to {registry.host}",
+            lambda: client.login(registry.host, username, password, plain_http=registry.plain_http),
+        )
     except helm_python.HelmError as error:
         raise registry_error(registry, f"login to {registry.host} failed", error) from None
 
@@ -183,15 +238,22 @@ def _publish_one(
 
     reference = f"{registry.url}/{name}:{version}"
     try:
-        push_chart(client, archive, registry)
+        bounded(registry, f"push of {archive.name}", lambda: push_chart(client, archive, registry))
     except helm_python.HelmError as error:
         raise registry_error(registry, f"push of {archive.name} to {registry.url} failed", error) from None
     try:
-        manifest = client.resolve(reference)
+        manifest = bounded(registry, f"resolve of {reference}", lambda: client.resolve(reference))
         destination = pulled_dir / name
         destination.mkdir(parents=True)
-        client.pull(
-            f"{registry.url}/{name}", version=version, destination=destination, plain_http=registry.plain_http
+        bounded(
+            registry,
+            f"pull of {reference}",
+            lambda: client.pull(
+                f"{registry.url}/{name}",
+                version=version,
+                destination=destination,
+                plain_http=registry.plain_http,
+            ),
         )
     except helm_python.HelmError as error:
         if "not found" in str(error).lower():
