@@ -152,13 +152,35 @@ def test_leader_polls_through_one_ray_connection_and_keeps_its_errors() -> None:
     assert "/dev/null" not in leader.replace("ray stop --force >/dev/null 2>&1", ""), "no output is discarded"
 
 
+@pytest.fixture
+def stub_bin(tmp_path: Path) -> Path:
+    """A PATH directory whose `ray` only records its arguments and fails: no real Ray is ever started or
+    stopped by these tests, whatever the host has installed."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    ray = bin_dir / "ray"
+    ray.write_text(f'#!/bin/sh\necho "$*" >> {tmp_path / "ray-calls"}\nexit 1\n', encoding="utf-8")
+    ray.chmod(0o755)
+    return bin_dir
+
+
+def ray_calls(stub_bin: Path) -> list[str]:
+    calls = stub_bin.parent / "ray-calls"
+    return calls.read_text(encoding="utf-8").splitlines() if calls.exists() else []
+
+
 def run_script(
-    script: str, name: str, env_vars: dict[str, str], args: tuple[str, ...] = (), timeout: float = 30
+    script: str,
+    name: str,
+    env_vars: dict[str, str],
+    stub_bin: Path,
+    args: tuple[str, ...] = (),
+    timeout: float = 30,
 ) -> subprocess.CompletedProcess[str]:
-    """A chart script under /bin/sh with exactly `env_vars` (plus a PATH without Ray or vLLM)."""
+    """A chart script under /bin/sh with exactly `env_vars` and a PATH whose `ray` is the stub."""
     return subprocess.run(
         ["/bin/sh", "-c", script, name, *args],
-        env={"PATH": "/usr/bin:/bin", **env_vars},
+        env={"PATH": f"{stub_bin}:/usr/bin:/bin", **env_vars},
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -174,12 +196,12 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_worker_logs_each_retry_and_gives_up_at_its_deadline(render_objects: Any) -> None:
+def test_worker_logs_each_retry_and_gives_up_at_its_deadline(render_objects: Any, stub_bin: Path) -> None:
     """The rendered worker against a head that never answers (a closed port on loopback)."""
     worker = containers(render_objects(merged(GROUP, {"multiNode": {"rayWaitTimeoutSeconds": 2}})))["worker"]
     variables = {**env(worker), "LWS_LEADER_ADDRESS": "127.0.0.1", "ROCM_VLLM_RAY_PORT": str(closed_port())}
     started = time.monotonic()
-    proc = run_script(worker["command"][2], worker["args"][0], variables)
+    proc = run_script(worker["command"][2], worker["args"][0], variables, stub_bin)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert time.monotonic() - started < 15
     assert "not reachable yet (attempt 1, " in proc.stdout and "ConnectionRefusedError" in proc.stdout
@@ -187,29 +209,30 @@ def test_worker_logs_each_retry_and_gives_up_at_its_deadline(render_objects: Any
 
 
 @pytest.mark.parametrize("role", ["leader", "worker"])
-def test_scripts_name_a_missing_setting(render_objects: Any, role: str) -> None:
+def test_scripts_name_a_missing_setting(render_objects: Any, role: str, stub_bin: Path) -> None:
     container = containers(render_objects(GROUP))[role]
     lws = {"LWS_GROUP_SIZE": "2", "LWS_LEADER_ADDRESS": "127.0.0.1"}
     variables = {k: v for k, v in {**env(container), **lws}.items() if k != "ROCM_VLLM_RAY_PORT"}
-    proc = run_script(container["command"][2], container["args"][0], variables)
+    proc = run_script(container["command"][2], container["args"][0], variables, stub_bin)
     assert proc.returncode != 0
     assert f"ray-{role}:" in proc.stderr and "ROCM_VLLM_RAY_PORT" in proc.stderr
 
 
-def test_leader_reports_a_failed_ray_start(render_objects: Any) -> None:
+def test_leader_reports_a_failed_ray_start(render_objects: Any, stub_bin: Path) -> None:
     leader = containers(render_objects(GROUP))["leader"]
     variables = {**env(leader), "LWS_GROUP_SIZE": "2"}
-    proc = run_script(leader["command"][2], leader["args"][0], variables, tuple(leader["args"][1:]))
+    proc = run_script(leader["command"][2], leader["args"][0], variables, stub_bin, tuple(leader["args"][1:]))
     assert proc.returncode == 1
     assert "ERROR: ray start --head failed" in proc.stdout + proc.stderr
+    assert ray_calls(stub_bin) == ["start --head --port=6379", "stop --force"]
 
 
-def test_worker_exits_on_sigterm_while_waiting(render_objects: Any) -> None:
+def test_worker_exits_on_sigterm_while_waiting(render_objects: Any, stub_bin: Path) -> None:
     worker = containers(render_objects(GROUP))["worker"]
     variables = {**env(worker), "LWS_LEADER_ADDRESS": "127.0.0.1", "ROCM_VLLM_RAY_PORT": str(closed_port())}
     proc = subprocess.Popen(
         ["/bin/sh", "-c", worker["command"][2], worker["args"][0]],
-        env={"PATH": "/usr/bin:/bin", **variables},
+        env={"PATH": f"{stub_bin}:/usr/bin:/bin", **variables},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -219,6 +242,7 @@ def test_worker_exits_on_sigterm_while_waiting(render_objects: Any) -> None:
     out, _ = proc.communicate(timeout=15)
     assert proc.returncode == 143, out
     assert "terminated: stopping Ray" in out
+    assert ray_calls(stub_bin) == ["stop --force"]
 
 
 # The scripts as files, safe from Kubernetes' $(VAR) expansion of command and args (tests/ci/test_shell_scripts.py
@@ -269,3 +293,12 @@ def test_readme_says_how_to_check_the_installed_leaderworkerset() -> None:
     readme = (CHART / "README.md").read_text(encoding="utf-8")
     assert "kubectl get deploy -n lws-system lws-controller-manager" in readme
     assert "LWS_WORKER_INDEX" in readme
+
+
+def test_kind_suite_installs_a_leaderworkerset_the_chart_supports() -> None:
+    def version(text: str) -> tuple[int, ...]:
+        return tuple(int(part) for part in text.removeprefix("v").split("."))
+
+    meta = yaml.safe_load((CHART / "Chart.yaml").read_text(encoding="utf-8"))
+    kind = yaml.safe_load((REPO / "ci" / "kind" / "versions.yaml").read_text(encoding="utf-8"))
+    assert version(kind["lws"]["version"]) >= version(meta["annotations"]["rocm-vllm/lws-minimum-version"])
