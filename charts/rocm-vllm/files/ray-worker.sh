@@ -56,8 +56,8 @@ while :; do
   wait $!
 done
 
-# Join by the address just reached: Ray's gRPC client resolves names by DNS alone (not /etc/hosts), and a new
-# leader pod has a new address, which must not be joined by this pod of the old group.
+# Join by the address just reached: Ray's own gRPC resolver need not resolve the name as this check did (with
+# Ray 2.60 it ignored /etc/hosts), and a recreated leader pod has a new address this old member must not join.
 case "${reply}" in
   *:*) join="${head}" ;; # IPv6: keep the name
   *) join="${reply}:${ROCM_VLLM_RAY_PORT}" ;;
