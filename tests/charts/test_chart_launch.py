@@ -25,7 +25,7 @@ FILES = CHART / "files"
 SCRIPTS = sorted(FILES.glob("*.sh"))
 GROUP: dict[str, Any] = {
     "multiNode": {"nodesPerReplica": 2},
-    "gpu": {"count": 8, "model": "MI300X"},
+    "gpu": {"count": 8},
     "vllm": {"tensorParallelSize": 8, "pipelineParallelSize": 2},
 }
 
