@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The launch-script suite's own environment: the pinned Ray the pods run, kept apart from the project's tools.
+LAUNCH_VENV ?= .venv-launch
+LAUNCH_STAMP := $(LAUNCH_VENV)/.installed
 K8S_VERSION ?= 1.33
 RECIPES ?= recipes
 # make publish: the OCI repository root, whether it speaks plain HTTP, and where the HTTP chart repository goes.
@@ -12,7 +15,7 @@ REPOSITORY_DIR ?= dist/repository
 VALUES ?= values
 SCAN_VENV ?= .venv-scan
 
-.PHONY: index publish help install generate validate test lint typecheck unit check-drift golden bench wheel package crds e2e scan schemas docs clean
+.PHONY: index publish help install generate validate test test-launch lint typecheck unit check-drift golden bench wheel package crds e2e scan schemas docs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -44,6 +47,15 @@ unit: $(STAMP) ## The pytest suite (kind end-to-end tests are collected and skip
 	$(BIN)/pytest -q
 
 test: lint typecheck unit ## The whole test suite: lint, types, tests (drift checks run inside pytest)
+
+$(LAUNCH_STAMP): tests/launch/requirements.txt
+	$(PYTHON) -m venv $(LAUNCH_VENV)
+	$(LAUNCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LAUNCH_VENV)/bin/python -m pip install --quiet -r tests/launch/requirements.txt
+	@touch $@
+
+test-launch: $(STAMP) $(LAUNCH_STAMP) ## Run the chart's Ray launch scripts for real: two pods in network namespaces (root)
+	ROCM_VLLM_LAUNCH=1 ROCM_VLLM_LAUNCH_VENV=$(LAUNCH_VENV) $(BIN)/pytest -q tests/launch
 
 check-drift: $(STAMP) ## Fail when values/ or Chart-index.yaml differ from what recipes/ and charts/ give
 	$(BIN)/rocm-vllm generate $(RECIPES) --out $(VALUES) --check
@@ -97,7 +109,7 @@ e2e: $(STAMP) ## End-to-end tests on a kind cluster (needs docker, kind, kubectl
 	bash ci/kind/run-e2e.sh $(K8S_VERSION)
 
 clean: ## Remove the virtualenv and caches
-	rm -rf $(VENV) $(SCAN_VENV) .pytest_cache .mypy_cache .ruff_cache dist .cache
+	rm -rf $(VENV) $(SCAN_VENV) $(LAUNCH_VENV) .pytest_cache .mypy_cache .ruff_cache dist .cache
 
 index: $(STAMP) ## Rewrite Chart-index.yaml (the Helm repository index of the charts' archives)
 	$(BIN)/rocm-vllm index

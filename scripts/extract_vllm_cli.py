@@ -933,8 +933,9 @@ def render_env(names: set[str], head: list[str]) -> str:
     return "\n".join([*head, *sorted(names)]) + "\n"
 
 
-# Typed settings the generator maps onto chart values: (key in the choices file, module, Literal alias).
+# Typed settings the generator or the chart sets: (key in the choices file, module, Literal alias).
 CHOICE_ALIASES = (
+    ("distributedExecutorBackend", "vllm.config.parallel", "DistributedExecutorBackend"),
     ("dtype", "vllm.config.model", "ModelDType"),
     ("kvCacheDtype", "vllm.config.cache", "CacheDType"),
     ("quantization", "vllm.model_executor.layers.quantization", "QuantizationMethods"),

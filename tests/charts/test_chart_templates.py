@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import copy
 import itertools
-import shlex
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from rocm_vllm.errors import InvalidInputError
+
+CHART_FILES = Path(__file__).resolve().parents[2] / "charts" / "rocm-vllm" / "files"
 
 MULTI_NODE: dict[str, Any] = {
     "multiNode": {"nodesPerReplica": 2},
@@ -452,18 +453,19 @@ def test_ray_commands(render_objects: Any) -> None:
         MULTI_NODE, {"model": {"id": "org/it's"}, "multiNode": {"launchMode": "ray", "rayPort": 6380}}
     )
     pods = pod_specs(render_objects(values))
-    leader = command_line(pods["leader"])
-    assert "ray start --head --port=6380" in leader
-    assert "ray.nodes()" in leader and "LWS_GROUP_SIZE" in leader
-    serve_line = next(line for line in leader.splitlines() if "exec vllm serve" in line)
-    words = shlex.split(serve_line)
-    assert words[:4] == ["exec", "vllm", "serve", "org/it's"]
-    assert words[-2:] == ["--distributed-executor-backend", "ray"]
-    assert words[words.index("--tensor-parallel-size") + 1] == "8"
-    assert words[words.index("--pipeline-parallel-size") + 1] == "2"
-    worker = command_line(pods["worker"])
-    assert 'ray start --address="${LWS_LEADER_ADDRESS}:6380" --block' in worker
-    assert "vllm serve" not in worker
+    leader, worker = container(pods["leader"]), container(pods["worker"])
+    # The chart's scripts run verbatim; the values reach them as environment variables.
+    assert leader["command"] == ["/bin/sh", "-c", (CHART_FILES / "ray-leader.sh").read_text(encoding="utf-8")]
+    assert worker["command"] == ["/bin/sh", "-c", (CHART_FILES / "ray-worker.sh").read_text(encoding="utf-8")]
+    assert env(pods["leader"])["ROCM_VLLM_RAY_PORT"] == env(pods["worker"])["ROCM_VLLM_RAY_PORT"] == "6380"
+    # The leader's args: its name ($0), then the vllm serve arguments, unquoted (no shell word splitting).
+    args = leader["args"]
+    assert args[:2] == ["ray-leader", "org/it's"]
+    assert args[args.index("--tensor-parallel-size") + 1] == "8"
+    assert args[args.index("--pipeline-parallel-size") + 1] == "2"
+    assert 'exec vllm serve "$@" --distributed-executor-backend ray' in leader["command"][2]
+    assert worker["args"] == ["ray-worker"]
+    assert "vllm serve" not in worker["command"][2]
 
 
 def test_mp_commands(render_objects: Any) -> None:
@@ -474,6 +476,7 @@ def test_mp_commands(render_objects: Any) -> None:
         assert c["command"] == ["vllm", "serve"]
         args = c["args"]
         for flag, value in {
+            "--distributed-executor-backend": "mp",
             "--nnodes": "$(LWS_GROUP_SIZE)",
             "--node-rank": "$(LWS_WORKER_INDEX)",
             "--master-addr": "$(LWS_LEADER_ADDRESS)",
@@ -482,6 +485,9 @@ def test_mp_commands(render_objects: Any) -> None:
             assert args[args.index(flag) + 1] == value
         assert ("--headless" in args) == (role == "worker")
         assert "ray" not in " ".join(args)
+        assert not any(e["name"].startswith("ROCM_VLLM_") for e in c.get("env", [])), (
+            "ray launch settings only"
+        )
 
 
 @pytest.mark.parametrize(("launch_mode", "port"), [("ray", 6379), ("mp", 29500)])

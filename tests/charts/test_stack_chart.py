@@ -334,3 +334,15 @@ def test_values_yaml_documents_every_key_and_matches_the_schema() -> None:
 def test_single_chart_enabled_false_renders_nothing() -> None:
     assert helm.render_chart(SINGLE, {"enabled": False}) == {}
     assert helm.render_chart(REPO / "charts" / "rocm-vllm-cache", {"enabled": False}) == {}
+
+
+def test_multi_node_models_run_the_rocm_vllm_launch_scripts() -> None:
+    """The stack calls charts/rocm-vllm's templates with a context of its own: it must carry the embedded chart's
+    .Files, or the launch scripts (files/ray-*.sh) would be empty."""
+    (lws,) = by_kind(render(MULTI), "LeaderWorkerSet").values()
+    template = lws["spec"]["leaderWorkerTemplate"]
+    for role, script in (("leaderTemplate", "ray-leader.sh"), ("workerTemplate", "ray-worker.sh")):
+        (vllm,) = [c for c in template[role]["spec"]["containers"] if c["name"] == "vllm"]
+        assert vllm["command"] == ["/bin/sh", "-c", (SINGLE / "files" / script).read_text(encoding="utf-8")]
+        names = {e["name"] for e in vllm["env"]}
+        assert {"ROCM_VLLM_RAY_PORT", "ROCM_VLLM_GPUS_PER_NODE", "ROCM_VLLM_GROUP_WAIT_SECONDS"} <= names

@@ -1,4 +1,5 @@
-"""Shell scripts under ci/ pass shellcheck, and the runner keeps its safety properties."""
+"""Shell scripts under ci/ and the charts' launch scripts pass shellcheck, and the runner keeps its safety
+properties."""
 
 from __future__ import annotations
 
@@ -7,15 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from .paths import CI_DIR, KIND_DIR, venv_tool
+from .paths import CI_DIR, KIND_DIR, REPO_ROOT, venv_tool
 
 SCRIPTS = sorted(CI_DIR.rglob("*.sh"))
+# Scripts that run in pods under /bin/sh (dash on the Ubuntu-based vLLM images): checked as POSIX sh.
+CHART_SCRIPTS = sorted((REPO_ROOT / "charts").glob("*/files/*.sh"))
 RUNNER = KIND_DIR / "run-e2e.sh"
 
 
-def shellcheck(*paths: Path) -> subprocess.CompletedProcess[str]:
+def shellcheck(*paths: Path, shell: str = "bash") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [venv_tool("shellcheck"), "--severity=style", "--shell=bash", *map(str, paths)],
+        [venv_tool("shellcheck"), "--severity=style", f"--shell={shell}", *map(str, paths)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -26,6 +29,16 @@ def shellcheck(*paths: Path) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: str(p.relative_to(CI_DIR)))
 def test_script_passes_shellcheck(script: Path) -> None:
     proc = shellcheck(script)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_chart_launch_scripts_exist() -> None:
+    assert {p.name for p in CHART_SCRIPTS} >= {"ray-leader.sh", "ray-worker.sh"}
+
+
+@pytest.mark.parametrize("script", CHART_SCRIPTS, ids=lambda p: str(p.relative_to(REPO_ROOT / "charts")))
+def test_chart_launch_script_passes_shellcheck_as_posix_sh(script: Path) -> None:
+    proc = shellcheck(script, shell="sh")
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -60,7 +73,8 @@ def test_ci_entry_point_passes_shellcheck_and_installs_the_test_registry() -> No
     # Installed only when missing (and never fatal): tests/test_publish.py skips, naming why, without it.
     assert "if ! command -v docker-registry" in text
     assert "apt-get install -y -qq docker-registry" in text and "could not install docker-registry" in text
-    # The README's test command, then the scanners (issue 11: `make scan` after `make test`).
+    # The README's test command, then the launch-script suite (tests/launch) and the scanners (issue 11: both after
+    # `make test`).
     commands = [line for line in text.splitlines() if line.startswith("make ")]
-    assert commands == ["make test", "make scan"]
+    assert commands == ["make test", "make test-launch", "make scan"]
     assert text.rstrip().endswith("make scan")

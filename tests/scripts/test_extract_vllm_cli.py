@@ -143,11 +143,12 @@ def config(cls):
 """
 
 PARALLEL = """
-from typing import Optional
+from typing import Literal, Optional
 
 from vllm.config.utils import config
 
 MaybeBool = Optional[bool]
+DistributedExecutorBackend = Literal["ray", "mp", "uni"]
 
 
 @config
@@ -390,6 +391,7 @@ def test_choices_come_from_the_literal_aliases(tmp_path: Path) -> None:
     assert evc.main([str(wheel), "--out-dir", str(out)]) == 0
     choices = yaml.safe_load((out / "vllm-9.9.9-choices.yaml").read_text(encoding="utf-8"))
     assert choices == {
+        "distributedExecutorBackend": ["mp", "ray", "uni"],
         "dtype": ["auto", "bfloat16", "half"],
         "kvCacheDtype": ["auto", "bfloat16", "fp8"],
         "quantization": ["awq", "fp8"],

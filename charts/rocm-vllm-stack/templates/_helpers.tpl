@@ -166,7 +166,8 @@ cache claim with downloads off and an init container waiting for the download Jo
 {{- $_ := set $values "extraInitContainers" (prepend ($values.extraInitContainers | default list) $wait) }}
 {{- end }}
 {{- end }}
-{{- $ctx := dict "Values" $values "Release" $root.Release "Chart" $root.Chart "Capabilities" $root.Capabilities "Template" $root.Template }}
+{{- /* Files: rocm-vllm's own (its launch scripts), which the stack's .Files does not include. */}}
+{{- $ctx := dict "Values" $values "Release" $root.Release "Chart" $root.Chart "Capabilities" $root.Capabilities "Template" $root.Template "Files" (index $root.Subcharts "rocm-vllm").Files }}
 {{- $contexts = append $contexts (dict "key" $key "ctx" $ctx) }}
 {{- end }}
 {{- $_ := set $memo "models" $contexts }}

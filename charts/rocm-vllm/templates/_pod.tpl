@@ -136,6 +136,9 @@ spec:
           protocol: TCP
       {{- end }}
       env:
+        {{- with (include "rocm-vllm.launchEnv" $) }}
+        {{- . | trim | nindent 8 }}
+        {{- end }}
         {{- include "rocm-vllm.hfEnv" $ | trim | nindent 8 }}
         {{- with (include "rocm-vllm.fabricEnv" $) }}
         {{- . | trim | nindent 8 }}
@@ -370,13 +373,6 @@ LWS group across nodes.
 {{- end }}
 
 {{/*
-rocm-vllm.shellQuote: one argument single-quoted for /bin/sh.
-*/}}
-{{- define "rocm-vllm.shellQuote" -}}
-{{- printf "'%s'" (replace "'" "'\\''" (toString .)) }}
-{{- end }}
-
-{{/*
 rocm-vllm.serveArgs: the arguments of `vllm serve` from model.* and vllm.* as a JSON list: the model, then
 one flag per setting (an empty or null setting leaves its flag out), then vllm.extraArgs.
 Flag names checked against vLLM 0.23.0 (vllm/engine/arg_utils.py, vllm/entrypoints/openai/cli_args.py).
@@ -409,10 +405,12 @@ Flag names checked against vLLM 0.23.0 (vllm/engine/arg_utils.py, vllm/entrypoin
 rocm-vllm.containerCommand: command and args of the vllm container for a role.
 - command set: command/args replace everything, on every pod (stand-ins such as a vLLM simulator).
 - single: vllm serve <model> <flags>.
-- leader, ray: start the Ray head, wait until LWS_GROUP_SIZE Ray nodes are alive, then vllm serve with the Ray
-  executor. worker, ray: wait for the head, then join it and block.
-- leader/worker, mp: every pod runs vllm serve with --nnodes/--node-rank/--master-addr/--master-port from the
-  LWS environment; workers add --headless (no API server).
+- leader/worker, ray: the chart's launch scripts files/ray-leader.sh and files/ray-worker.sh (rocm-vllm.launchScript)
+  run by /bin/sh; the leader gets the vllm serve arguments as its own ($0 is its name), and both read their
+  settings from the environment (rocm-vllm.launchEnv).
+- leader/worker, mp: every pod runs vllm serve --distributed-executor-backend mp with --nnodes/--node-rank/
+  --master-addr/--master-port from the LWS environment (LWS_WORKER_INDEX needs LeaderWorkerSet v0.6.0 or newer);
+  workers add --headless (no API server).
 */}}
 {{- define "rocm-vllm.containerCommand" -}}
 {{- $ := .ctx }}
@@ -433,7 +431,7 @@ command:
 args:
   {{- toYaml $serve | nindent 2 }}
 {{- else if eq $mn.launchMode "mp" -}}
-{{- $dist := list "--nnodes" "$(LWS_GROUP_SIZE)" "--node-rank" "$(LWS_WORKER_INDEX)" "--master-addr" "$(LWS_LEADER_ADDRESS)" "--master-port" (toString (int $mn.masterPort)) }}
+{{- $dist := list "--distributed-executor-backend" "mp" "--nnodes" "$(LWS_GROUP_SIZE)" "--node-rank" "$(LWS_WORKER_INDEX)" "--master-addr" "$(LWS_LEADER_ADDRESS)" "--master-port" (toString (int $mn.masterPort)) }}
 {{- if eq $role "worker" }}{{ $dist = append $dist "--headless" }}{{ end }}
 command:
   - vllm
@@ -441,39 +439,15 @@ command:
 args:
   {{- toYaml (concat $serve $dist) | nindent 2 }}
 {{- else if eq $role "leader" -}}
-{{- $words := list }}
-{{- range $serve }}{{ $words = append $words (include "rocm-vllm.shellQuote" .) }}{{ end }}
 command:
-  - /bin/sh
-  - -c
+  {{- toYaml (list "/bin/sh" "-c" (include "rocm-vllm.launchScript" (dict "ctx" $ "file" "ray-leader.sh"))) | nindent 2 }}
 args:
-  - |
-    set -eu
-    ray start --head --port={{ int $mn.rayPort }}
-    echo "waiting for ${LWS_GROUP_SIZE} alive Ray nodes (timeout {{ int $mn.rayWaitTimeoutSeconds }}s)"
-    deadline=$(( $(date +%s) + {{ int $mn.rayWaitTimeoutSeconds }} ))
-    while :; do
-      alive=$(python3 -c 'import ray; ray.init(address="auto", logging_level="ERROR", log_to_driver=False); print(sum(1 for n in ray.nodes() if n["Alive"]))' 2>/dev/null | tail -n 1)
-      case "${alive}" in ''|*[!0-9]*) alive=0 ;; esac
-      echo "Ray nodes alive: ${alive}/${LWS_GROUP_SIZE}"
-      if [ "${alive}" -ge "${LWS_GROUP_SIZE}" ]; then break; fi
-      if [ "$(date +%s)" -ge "${deadline}" ]; then
-        echo "timed out waiting for the Ray workers; exiting so the group is recreated" >&2
-        exit 1
-      fi
-      sleep 5
-    done
-    exec vllm serve {{ join " " $words }} --distributed-executor-backend ray
+  {{- toYaml (prepend $serve "ray-leader") | nindent 2 }}
 {{- else -}}
 command:
-  - /bin/sh
-  - -c
+  {{- toYaml (list "/bin/sh" "-c" (include "rocm-vllm.launchScript" (dict "ctx" $ "file" "ray-worker.sh"))) | nindent 2 }}
 args:
-  - |
-    set -eu
-    echo "waiting for the Ray head at ${LWS_LEADER_ADDRESS}:{{ int $mn.rayPort }}"
-    until {{ include "rocm-vllm.leaderPortCheck" $ }} 2>/dev/null; do sleep 5; done
-    exec ray start --address="${LWS_LEADER_ADDRESS}:{{ int $mn.rayPort }}" --block
+  - ray-worker
 {{- end }}
 {{- end }}
 
@@ -485,42 +459,44 @@ rocm-vllm.leaderPort: the leader port a worker depends on: the Ray head (ray) or
 {{- end }}
 
 {{/*
-rocm-vllm.leaderPortCheck: a shell command that succeeds when this pod can open a TCP connection to the
-group leader's Ray/master port (5 s timeout).
-*/}}
-{{- define "rocm-vllm.leaderPortCheck" -}}
-python3 -c 'import os, socket; socket.create_connection((os.environ["LWS_LEADER_ADDRESS"], {{ include "rocm-vllm.leaderPort" . }}), 5).close()'
-{{- end }}
-
-{{/*
 rocm-vllm.probes: probes for a role. Single-node pods and leaders serve the API: HTTP probes on /health.
 Workers serve no HTTP (Ray workers run only `ray start --block`; mp workers run vllm serve --headless), so an
 HTTP probe would kill them; they get exec probes checking that the leader's Ray/master port is reachable.
 */}}
 {{- define "rocm-vllm.probes" -}}
 {{- $ := .ctx }}
+{{- /* Ray launch: the startup probes also allow the group wait (rocm-vllm.launchStartupFailureThreshold). */}}
+{{- $rayGroup := and (ne .role "single") (include "rocm-vllm.rayLaunch" $) }}
 {{- if eq .role "worker" }}
 {{- range $kind := list "startup" "readiness" "liveness" }}
 {{- $p := get $.Values.probes.worker $kind }}
 {{- if $p.enabled }}
+{{- $settings := omit $p "enabled" }}
+{{- if and $rayGroup (eq $kind "startup") }}
+{{- $_ := set $settings "failureThreshold" (include "rocm-vllm.launchStartupFailureThreshold" (dict "ctx" $ "probe" $p) | int) }}
+{{- end }}
 {{ $kind }}Probe:
   exec:
     command:
       - python3
       - -c
       - {{ printf "import os, socket; socket.create_connection((os.environ[\"LWS_LEADER_ADDRESS\"], %s), 5).close()" (include "rocm-vllm.leaderPort" $) | quote }}
-  {{- toYaml (omit $p "enabled") | nindent 2 }}
+  {{- toYaml $settings | nindent 2 }}
 {{- end }}
 {{- end }}
 {{- else }}
 {{- range $kind := list "startup" "readiness" "liveness" }}
 {{- $p := get $.Values.probes $kind }}
 {{- if $p.enabled }}
+{{- $settings := omit $p "enabled" "path" }}
+{{- if and $rayGroup (eq $kind "startup") }}
+{{- $_ := set $settings "failureThreshold" (include "rocm-vllm.launchStartupFailureThreshold" (dict "ctx" $ "probe" $p) | int) }}
+{{- end }}
 {{ $kind }}Probe:
   httpGet:
     path: {{ $p.path }}
     port: http
-  {{- toYaml (omit $p "enabled" "path") | nindent 2 }}
+  {{- toYaml $settings | nindent 2 }}
 {{- end }}
 {{- end }}
 {{- end }}
