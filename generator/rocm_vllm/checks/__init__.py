@@ -50,6 +50,7 @@ def all_checks() -> list[Check]:
         naming.check_name,
         catalog.check_catalog_entries,
         parallelism.check_parallelism,
+        parallelism.check_fp8_blocks,
         precision.check_precision,
         memory.check_context_length,
         memory.check_memory,
