@@ -174,7 +174,9 @@ def test_kv_capacity_matches_what_vllm_printed(point: Point) -> None:
         max_model_len=point.max_model_len,
     )
     error = plan.kv_tokens / point.printed_tokens - 1
-    assert abs(error) <= point.tolerance, f"{point.name}: {plan.kv_tokens} vs {point.printed_tokens} ({error:+.1%})"
+    assert abs(error) <= point.tolerance, (
+        f"{point.name}: {plan.kv_tokens} vs {point.printed_tokens} ({error:+.1%})"
+    )
 
 
 def test_tight_points_are_within_five_percent_and_there_are_three() -> None:

@@ -75,7 +75,9 @@ def routed_expert_params(model: ModelSpec) -> float:
         return float(min(model.total_params, model.num_moe_layers * model.num_experts * per_expert))
     if not model.experts_per_token or model.num_experts <= model.experts_per_token:
         return 0.0
-    per_expert_total = (model.total_params - model.active_params) / (model.num_experts - model.experts_per_token)
+    per_expert_total = (model.total_params - model.active_params) / (
+        model.num_experts - model.experts_per_token
+    )
     return min(model.total_params, max(0.0, model.num_experts * per_expert_total))
 
 
@@ -93,7 +95,9 @@ class WeightBytes:
         return self.routed_experts / self.total if self.total else 0.0
 
 
-def weight_bytes(model: ModelSpec, checkpoint: Checkpoint, quantization: str | None, dtype: str) -> WeightBytes:
+def weight_bytes(
+    model: ModelSpec, checkpoint: Checkpoint, quantization: str | None, dtype: str
+) -> WeightBytes:
     """Exact bytes per part: routed experts in the checkpoint's expert format, the rest in its own
     (mixed-precision checkpoints such as gpt-oss keep attention, router and embeddings in BF16)."""
     storage = weight_storage_dtype(checkpoint, quantization, dtype)
@@ -108,8 +112,12 @@ def weight_bytes(model: ModelSpec, checkpoint: Checkpoint, quantization: str | N
     if checkpoint.weight_bytes and storage == checkpoint.weight_dtype:
         scale = checkpoint.weight_bytes / total if total else 1.0
         experts, rest, total = experts * scale, rest * scale, float(checkpoint.weight_bytes)
-    active_share = (model.experts_per_token or 0) / model.num_experts if model.is_moe and model.num_experts else 0.0
-    active = rest + experts * active_share if expert_params else total * (model.active_params / model.total_params)
+    active_share = (
+        (model.experts_per_token or 0) / model.num_experts if model.is_moe and model.num_experts else 0.0
+    )
+    active = (
+        rest + experts * active_share if expert_params else total * (model.active_params / model.total_params)
+    )
     embedding = (model.vocab_size or 0) * model.hidden_size * BYTES_PER_WEIGHT.get(other, 2.0)
     return WeightBytes(total=total, routed_experts=experts, active=active, embedding=min(embedding, active))
 
@@ -208,13 +216,19 @@ class KvLayout:
         return int(self.num_blocks(kv_budget_bytes) / need * max_model_len) if need else 0
 
     def fits(self, kv_budget_bytes: float, max_model_len: int, max_num_batched_tokens: int) -> bool:
-        return self.num_blocks(kv_budget_bytes) >= self.blocks_per_request(max_model_len, max_num_batched_tokens)
+        return self.num_blocks(kv_budget_bytes) >= self.blocks_per_request(
+            max_model_len, max_num_batched_tokens
+        )
 
 
 def kv_layout(model: ModelSpec, element_bytes: int, tensor: int, pipeline: int) -> KvLayout:
     page = BLOCK_SIZE * _layer_bytes_per_token(model, element_bytes, _kv_heads_per_rank(model, tensor))
     sliding = math.ceil(model.num_sliding_layers / pipeline) if model.sliding_window else 0
-    full = math.ceil(model.num_full_attention_layers / pipeline) if sliding else math.ceil(model.num_layers / pipeline)
+    full = (
+        math.ceil(model.num_full_attention_layers / pipeline)
+        if sliding
+        else math.ceil(model.num_layers / pipeline)
+    )
     buckets = [n for n in (full, sliding) if n]
     low, high = min(buckets), max(buckets)
     group = high if high < 1.5 * low else low
@@ -232,7 +246,9 @@ def serve_batch_defaults(gpu: GpuSpec) -> tuple[int, int]:
     return SERVE_BATCH_DEFAULTS[gpu.memory_bytes >= LARGE_GPU_BYTES]
 
 
-def activation_peak_bytes(model: ModelSpec, tensor: int, max_num_batched_tokens: int, max_num_seqs: int) -> int:
+def activation_peak_bytes(
+    model: ModelSpec, tensor: int, max_num_batched_tokens: int, max_num_seqs: int
+) -> int:
     """The torch peak of vLLM's profile run on one GPU: the larger of the forward pass over
     max_num_batched_tokens (residual, normed and attention-output hidden states plus the MLP's gate/up
     output and its activation, the MLP width split over tensor ranks; MoE: the k chosen experts) and the
@@ -242,7 +258,9 @@ def activation_peak_bytes(model: ModelSpec, tensor: int, max_num_batched_tokens:
         routed = (model.experts_per_token or 1) + model.num_shared_experts
         widths.append(routed * model.moe_intermediate_size)
     mlp = max(widths) or 4 * model.hidden_size
-    forward = max_num_batched_tokens * ACTIVATION_BYTES * (4 * model.hidden_size + 3 * math.ceil(mlp / tensor))
+    forward = (
+        max_num_batched_tokens * ACTIVATION_BYTES * (4 * model.hidden_size + 3 * math.ceil(mlp / tensor))
+    )
     sampler = min(max_num_seqs, max_num_batched_tokens) * (model.vocab_size or 0) * LOGIT_BYTES
     return max(forward, sampler)
 
@@ -330,7 +348,9 @@ def plan_memory(
         max_num_batched_tokens=batched,
         fits_one_sequence=bool(length) and layout.fits(kv_budget, length, batched),
         fitted_max_model_len=fitted,
-        decode_tokens_per_s_bound=decode_bound(model, weights, gpu, element, tensor, length, data=data, expert=expert),
+        decode_tokens_per_s_bound=decode_bound(
+            model, weights, gpu, element, tensor, length, data=data, expert=expert
+        ),
     )
 
 
@@ -368,7 +388,9 @@ def decode_bound(
     sliding = model.num_sliding_layers if model.sliding_window else 0
     window = min(context, model.sliding_window or 0)
     kv_read = layer * ((model.num_layers - sliding) * context + sliding * window)
-    active_experts = weights.active - (weights.total - weights.routed_experts) if weights.routed_experts else 0.0
+    active_experts = (
+        weights.active - (weights.total - weights.routed_experts) if weights.routed_experts else 0.0
+    )
     dense = weights.active - active_experts - weights.embedding
     expert_ranks = min(tensor * data, model.experts_per_token or 1) if expert else tensor
     per_gpu = dense / tensor + active_experts / expert_ranks + kv_read

@@ -226,6 +226,11 @@ def _model_from_entry(name: str, entry: Mapping[str, Any], where: str) -> ModelS
     )
 
 
+def model_from_entry(name: str, entry: Mapping[str, Any], where: str) -> ModelSpec:
+    """A models.yaml entry as the checks use it (also for entries built from a config.json)."""
+    return _model_from_entry(name, entry, where)
+
+
 def _block_size(spec: Mapping[str, Any], entry: Mapping[str, Any], where: str) -> tuple[int, int] | None:
     """A checkpoint's FP8 block size: its own `weightBlockSize`, else the model's `quantization.weightBlockSize`
     when the checkpoint is stored in fp8."""

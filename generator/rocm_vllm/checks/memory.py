@@ -65,7 +65,8 @@ def check_memory(resolved: Resolved, context: CheckContext) -> list[Finding]:
                 ("serving", "gpuMemoryUtilization"),
                 CHECK,
                 f"weights need {gib(plan.weight_bytes_per_gpu)} per GPU plus {gib(plan.reserve_bytes)} that vLLM's "
-                f"profile run keeps (activations at {plan.max_num_batched_tokens} batched tokens, non-torch), but {r.gpu_memory_utilization} x {gib(gpu.memory_bytes)} gives {gib(plan.budget_bytes)}; "
+                f"profile run keeps (activations at {plan.max_num_batched_tokens} batched tokens, non-torch), but "
+                f"{r.gpu_memory_utilization} x {gib(gpu.memory_bytes)} gives {gib(plan.budget_bytes)}; "
                 "add GPUs (tensor/pipeline), quantize (quantization: fp8) or raise gpuMemoryUtilization",
             )
         ]
@@ -87,8 +88,8 @@ def check_memory(resolved: Resolved, context: CheckContext) -> list[Finding]:
                 CHECK,
                 f"the KV cache holds {plan.kv_tokens} tokens ({gib(plan.kv_budget_bytes_per_gpu)} per GPU at "
                 f"{plan.kv_bytes_per_token_per_gpu:.0f} bytes/token), fewer than one maxModelLen {r.max_model_len} "
-                f"sequence, so vLLM refuses to start: lower maxModelLen to at most {plan.fitted_max_model_len} (or -1 to let vLLM fit it), use "
-                "kvCacheDtype fp8, or add GPUs",
+                f"sequence, so vLLM refuses to start: lower maxModelLen to at most {plan.fitted_max_model_len} "
+                "(or -1 to let vLLM fit it), use kvCacheDtype fp8, or add GPUs",
             )
         ]
     return []

@@ -139,7 +139,9 @@ def fp8_block_conflicts(model: ModelSpec, checkpoint: Checkpoint, tensor: int, e
         return []
     block_n, block_k = checkpoint.weight_block_size
     widths: list[tuple[str, int]] = []
-    if model.intermediate_size and (not model.is_moe or model.first_k_dense_replace or model.moe_layer_step > 1):
+    if model.intermediate_size and (
+        not model.is_moe or model.first_k_dense_replace or model.moe_layer_step > 1
+    ):
         widths.append(("intermediate_size", model.intermediate_size))
     if model.is_moe and model.moe_intermediate_size and not expert:
         widths.append(("moe_intermediate_size", model.moe_intermediate_size))
@@ -169,8 +171,8 @@ def check_fp8_blocks(resolved: Resolved, context: CheckContext) -> list[Finding]
             r.document,
             ("parallelism", "tensor"),
             CHECK,
-            f"{'; '.join(conflicts)}; vLLM refuses to load it (\"... is not divisible by weight quantization "
-            "block_n\", vllm/model_executor/layers/quantization/fp8.py:620-636 and utils/fp8_utils.py:1124-1168 "
+            f'{"; ".join(conflicts)}; vLLM refuses to load it ("... is not divisible by weight quantization '
+            'block_n", vllm/model_executor/layers/quantization/fp8.py:620-636 and utils/fp8_utils.py:1124-1168 '
             f"in 0.23.0): {hint}choose a tensor size that keeps each shard a whole number of blocks",
         )
     ]
