@@ -118,3 +118,11 @@ def test_unknown_model_or_gpu_is_invalid_input() -> None:
         plan_layouts(PlanRequest(model="org/none", gpu="MI300X"), default_context())
     with pytest.raises(InvalidInputError, match="unknown GPU"):
         plan_layouts(PlanRequest(model="deepseek-r1", gpu="H100"), default_context())
+
+
+def test_plan_reports_the_kv_capacity_the_validator_uses() -> None:
+    request = PlanRequest(model="meta-llama/Llama-3.1-70B-Instruct", gpu="MI300X", max_model_len=131_072)
+    layout = _layout(plan_layouts(request, default_context()), 1, 1, 1)
+    assert layout.memory is not None and not layout.feasible
+    assert f"the KV cache holds {layout.memory.kv_tokens} tokens" in layout.reasons[0]
+    assert layout.memory.kv_tokens == 129_280  # the unsourced vLLM figure was 126,192 (-2.4%)
