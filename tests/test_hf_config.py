@@ -66,14 +66,46 @@ def test_awq_bits_and_group_size() -> None:
     assert entry["nativeDtype"] == "float16"
 
 
-def test_imported_entry_is_what_the_checks_use() -> None:
-    model, checkpoint = model_from_config_file(
-        CONFIGS / "qwen3-235b-a22b-fp8.json", "Qwen/Qwen3-235B-A22B-FP8"
-    )
-    builtin = load_catalog().models["qwen3-235b-a22b"]
-    for field in ("num_layers", "num_key_value_heads", "head_dim", "num_experts", "moe_intermediate_size"):
-        assert getattr(model, field) == getattr(builtin, field), field
-    assert checkpoint.weight_block_size == (128, 128) and checkpoint.weight_dtype == "fp8"
+ARCHITECTURE_FIELDS = (
+    "num_layers",
+    "hidden_size",
+    "num_attention_heads",
+    "num_key_value_heads",
+    "head_dim",
+    "vocab_size",
+    "max_position_embeddings",
+    "attention",
+    "kv_lora_rank",
+    "qk_rope_head_dim",
+    "num_experts",
+    "experts_per_token",
+    "moe_intermediate_size",
+    "first_k_dense_replace",
+    "num_shared_experts",
+    "sliding_window",
+    "num_sliding_layers",
+)
+
+
+@pytest.mark.parametrize(
+    ("config", "hf_id", "builtin"),
+    [
+        ("qwen3-235b-a22b-fp8.json", "Qwen/Qwen3-235B-A22B-FP8", "qwen3-235b-a22b"),
+        ("deepseek-v3.json", "deepseek-ai/DeepSeek-V3", "deepseek-v3"),
+        ("gpt-oss-120b.json", "openai/gpt-oss-120b", "gpt-oss-120b"),
+    ],
+)
+def test_built_in_entries_agree_with_their_imported_configs(config: str, hf_id: str, builtin: str) -> None:
+    """A drift check between the hand-written catalog and the import code: the same config facts give the
+    same architecture, and the same checkpoint storage."""
+    model, checkpoint = model_from_config_file(CONFIGS / config, hf_id)
+    catalog_model = load_catalog().models[builtin]
+    for field in ARCHITECTURE_FIELDS:
+        assert getattr(model, field) == getattr(catalog_model, field), field
+    catalog_checkpoint = next(c for c in catalog_model.checkpoints if c.hf_id == hf_id)
+    assert checkpoint.weight_dtype == catalog_checkpoint.weight_dtype
+    assert checkpoint.other_weight_dtype == catalog_checkpoint.other_weight_dtype
+    assert checkpoint.weight_block_size == catalog_checkpoint.weight_block_size
 
 
 def test_broken_and_incomplete_configs_are_invalid_input(tmp_path: Path) -> None:
