@@ -126,3 +126,16 @@ def test_plan_reports_the_kv_capacity_the_validator_uses() -> None:
     assert layout.memory is not None and not layout.feasible
     assert f"the KV cache holds {layout.memory.kv_tokens} tokens" in layout.reasons[0]
     assert layout.memory.kv_tokens == 129_280  # the unsourced vLLM figure was 126,192 (-2.4%)
+
+
+def test_fit_to_memory_plans_each_layout_at_its_longest_length() -> None:
+    request = PlanRequest(model="meta-llama/Llama-3.1-70B-Instruct", gpu="MI300X", max_model_len=-1)
+    result = plan_layouts(request, default_context())
+    tp1, tp8 = _layout(result, 1, 1, 1), _layout(result, 8, 1, 1)
+    assert tp1.feasible and tp8.feasible
+    assert tp1.memory is not None and tp1.memory.max_model_len == 129_280  # what validate says fits at TP1
+    assert tp8.memory is not None and tp8.memory.max_model_len == 131_072  # the model's positions
+    assert tp1.as_dict()["maxModelLen"] == 129_280
+    assert "(fits maxModelLen 129,280)" in render_plan_text(result)
+    with pytest.raises(InvalidInputError, match="-1"):
+        plan_layouts(PlanRequest(model="llama-3.1-8b-instruct", gpu="MI300X", max_model_len=0), default_context())

@@ -87,6 +87,7 @@ class Layout:
             m = self.memory
             row.update(
                 {
+                    "maxModelLen": m.max_model_len,
                     "weightBytesPerGpu": int(m.weight_bytes_per_gpu),
                     "kvCacheBytesPerToken": m.kv_bytes_per_token,
                     "kvCacheBytesPerTokenPerGpu": int(m.kv_bytes_per_token_per_gpu),
@@ -156,6 +157,8 @@ def plan_layouts(request: PlanRequest, context: CheckContext) -> PlanResult:
     if request.gpu not in catalog.gpus:
         raise InvalidInputError(f"unknown GPU '{request.gpu}'; known: {', '.join(catalog.gpus)}")
     model, checkpoint = found
+    if request.max_model_len == 0:
+        raise InvalidInputError("--max-model-len must be a length, or -1 for the longest that fits")
     max_len = request.max_model_len or min(model.max_position_embeddings, 32768)
     result = PlanResult(request=request, hf_id=checkpoint.hf_id, model_name=model.name, max_model_len=max_len)
     gpu = catalog.gpus[request.gpu]
@@ -221,6 +224,7 @@ def render_plan_text(result: PlanResult) -> str:
             f"{layout.nodes:>5} {layout.gpus:>4}  "
             f"{m.weight_bytes_per_gpu / 2**30:>7.1f} GiB  {m.kv_bytes_per_token:>10,}  "
             f"{layout.kv_tokens:>10,}  {layout.max_length_sequences:>12,}  {m.decode_tokens_per_s_bound:>15,.1f}"
+            + (f"  (fits maxModelLen {m.max_model_len:,})" if result.max_model_len == -1 else "")
         )
     if not result.feasible:
         lines.append("(no feasible layout)")
