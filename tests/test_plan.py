@@ -138,4 +138,6 @@ def test_fit_to_memory_plans_each_layout_at_its_longest_length() -> None:
     assert tp1.as_dict()["maxModelLen"] == 129_280
     assert "(fits maxModelLen 129,280)" in render_plan_text(result)
     with pytest.raises(InvalidInputError, match="-1"):
-        plan_layouts(PlanRequest(model="llama-3.1-8b-instruct", gpu="MI300X", max_model_len=0), default_context())
+        plan_layouts(
+            PlanRequest(model="llama-3.1-8b-instruct", gpu="MI300X", max_model_len=0), default_context()
+        )
