@@ -17,6 +17,7 @@ from rocm_vllm.capacity import (
     kv_bytes_per_token_per_gpu,
     kv_layout,
     plan_memory,
+    scheduler_batch,
     serve_batch_defaults,
     weight_bytes,
     weight_bytes_per_gpu,
@@ -218,3 +219,16 @@ def test_sliding_window_layers_are_sized_as_vllm_sizes_them() -> None:
     assert layout.blocks_per_request(131_072, 8192) == 8192 + 521
     # short contexts: the window plus a batch covers the whole length, sliding costs as much as full
     assert layout.blocks_per_request(4096, 8192) == 256 + 257
+
+
+def test_scheduler_batch_follows_vllm_defaults() -> None:
+    # unset: the GPU's default, capped at max_num_seqs x max_model_len
+    assert scheduler_batch(MI300X, 32768, None, None) == (8192, 1024)
+    assert scheduler_batch(MI300X, 4, None, None) == (4096, 1024)
+    # chunked prefill off: at least max_model_len
+    assert scheduler_batch(MI300X, 32768, None, None, chunked_prefill=False) == (32768, 1024)
+    # given batched tokens: the sequences default to at most that many
+    assert scheduler_batch(MI300X, 8192, 512, None) == (512, 512)
+    assert scheduler_batch(load_catalog().gpus["MI250"], 8192, None, None) == (2048, 256)
+    # the profile run then sizes activations for the settled batch
+    assert _plan_70b(max_model_len=32768, chunked_prefill=False).max_num_batched_tokens == 32768

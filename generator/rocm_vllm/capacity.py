@@ -246,6 +246,30 @@ def serve_batch_defaults(gpu: GpuSpec) -> tuple[int, int]:
     return SERVE_BATCH_DEFAULTS[gpu.memory_bytes >= LARGE_GPU_BYTES]
 
 
+def scheduler_batch(
+    gpu: GpuSpec,
+    max_model_len: int,
+    max_num_batched_tokens: int | None,
+    max_num_seqs: int | None,
+    *,
+    chunked_prefill: bool = True,
+) -> tuple[int, int]:
+    """(max_num_batched_tokens, max_num_seqs) as vLLM 0.23.0 settles them (EngineArgs, vllm/engine/
+    arg_utils.py:2486-2565): left unset, the batched tokens take the GPU's default, at least max_model_len
+    when chunked prefill is off, at most max_num_seqs x max_model_len; left unset, the sequences take the
+    default, at most the batched tokens."""
+    default_tokens, default_seqs = serve_batch_defaults(gpu)
+    tokens = max_num_batched_tokens
+    if tokens is None:
+        tokens = default_tokens
+        if max_model_len > 0:
+            if not chunked_prefill:
+                tokens = max(max_model_len, tokens)
+            tokens = min((max_num_seqs or default_seqs) * max_model_len, tokens)
+    seqs = max_num_seqs if max_num_seqs is not None else min(default_seqs, tokens)
+    return tokens, seqs
+
+
 def activation_peak_bytes(
     model: ModelSpec, tensor: int, max_num_batched_tokens: int, max_num_seqs: int
 ) -> int:
@@ -280,6 +304,7 @@ class MemoryPlan:
     kv_tokens: int  # vLLM's "GPU KV cache size" for this max_model_len
     max_model_len: int
     max_num_batched_tokens: int
+    max_num_seqs: int
     fits_one_sequence: bool  # vLLM's _check_enough_kv_cache_memory passes
     fitted_max_model_len: int  # the longest length that fits (what `--max-model-len -1` picks)
     decode_tokens_per_s_bound: float  # batch 1, one max-length context, per engine replica
@@ -314,12 +339,13 @@ def plan_memory(
     max_model_len: int,
     max_num_batched_tokens: int | None = None,
     max_num_seqs: int | None = None,
+    chunked_prefill: bool = True,
 ) -> MemoryPlan:
     """One GPU's memory for a layout.  `max_model_len` -1 is vLLM's fit-to-memory: the longest length
     (up to the model's positions) whose request fits the KV cache."""
-    default_tokens, default_seqs = serve_batch_defaults(gpu)
-    batched = max_num_batched_tokens or default_tokens
-    seqs = max_num_seqs or default_seqs
+    batched, seqs = scheduler_batch(
+        gpu, max_model_len, max_num_batched_tokens, max_num_seqs, chunked_prefill=chunked_prefill
+    )
     weights = weight_bytes(model, checkpoint, quantization, dtype)
     per_gpu_weights = weight_bytes_per_gpu(
         weights.total, model, tensor, pipeline, data, expert, expert_share=weights.expert_share
@@ -346,6 +372,7 @@ def plan_memory(
         kv_tokens=kv_tokens,
         max_model_len=length,
         max_num_batched_tokens=batched,
+        max_num_seqs=seqs,
         fits_one_sequence=bool(length) and layout.fits(kv_budget, length, batched),
         fitted_max_model_len=fitted,
         decode_tokens_per_s_bound=decode_bound(

@@ -66,6 +66,7 @@ def all_checks() -> list[Check]:
         precision.check_precision,
         memory.check_context_length,
         memory.check_memory,
+        memory.check_batch,
         image.check_image,
         vllm_cli.check_extra_args,
         vllm_cli.check_env,

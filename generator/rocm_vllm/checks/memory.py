@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rocm_vllm.capacity import gib, plan_memory
+from rocm_vllm.capacity import gib, plan_memory, scheduler_batch
 from rocm_vllm.checks import CheckContext, Resolved
 from rocm_vllm.findings import Finding, finding_at
 
@@ -36,6 +36,38 @@ def batched_tokens_flag(extra_args: tuple[str, ...]) -> int | None:
     return None
 
 
+def chunked_prefill_flag(extra_args: tuple[str, ...]) -> bool:
+    """Whether chunked prefill stays on: vLLM's default unless the recipe passes --no-enable-chunked-prefill."""
+    switches = [
+        a.replace("_", "-") for a in extra_args if a.replace("_", "-").endswith("enable-chunked-prefill")
+    ]
+    return not switches or switches[-1] != "--no-enable-chunked-prefill"
+
+
+def check_batch(resolved: Resolved, context: CheckContext) -> list[Finding]:
+    """The scheduler limits vLLM 0.23.0 refuses at start-up (SchedulerConfig.verify_max_model_len,
+    vllm/config/scheduler.py:259-278)."""
+    r, gpu = resolved.recipe, resolved.gpu
+    tokens = batched_tokens_flag(r.extra_args)
+    if gpu is None or tokens is None:
+        return []
+    _, seqs = scheduler_batch(gpu, r.max_model_len, tokens, r.max_num_seqs)
+    problems = []
+    if not chunked_prefill_flag(r.extra_args) and 0 < tokens < r.max_model_len:
+        problems.append(
+            f"--max-num-batched-tokens {tokens} is below maxModelLen {r.max_model_len} with chunked prefill off; "
+            f'vLLM refuses it ("max_num_batched_tokens ({tokens}) is smaller than max_model_len", '
+            "vllm/config/scheduler.py:260-271): raise it to at least maxModelLen or keep chunked prefill on"
+        )
+    if tokens < seqs:
+        problems.append(
+            f"--max-num-batched-tokens {tokens} is below maxNumSeqs {seqs}; vLLM refuses it "
+            f'("max_num_batched_tokens ({tokens}) must be greater than or equal to max_num_seqs ({seqs})", '
+            "vllm/config/scheduler.py:273-278)"
+        )
+    return [finding_at(r.document, ("vllm", "extraArgs"), CHECK, problem) for problem in problems]
+
+
 def check_memory(resolved: Resolved, context: CheckContext) -> list[Finding]:
     r, model, gpu, checkpoint = resolved.recipe, resolved.model, resolved.gpu, resolved.checkpoint
     if model is None or gpu is None or checkpoint is None:
@@ -57,6 +89,7 @@ def check_memory(resolved: Resolved, context: CheckContext) -> list[Finding]:
         max_model_len=r.max_model_len,
         max_num_batched_tokens=batched_tokens_flag(r.extra_args),
         max_num_seqs=r.max_num_seqs,
+        chunked_prefill=chunked_prefill_flag(r.extra_args),
     )
     if not plan.weights_fit:
         return [
