@@ -232,3 +232,12 @@ def test_scheduler_batch_follows_vllm_defaults() -> None:
     assert scheduler_batch(load_catalog().gpus["MI250"], 8192, None, None) == (2048, 256)
     # the profile run then sizes activations for the settled batch
     assert _plan_70b(max_model_len=32768, chunked_prefill=False).max_num_batched_tokens == 32768
+
+
+def test_chunked_local_layers_are_sized_as_vllm_sizes_them() -> None:
+    scout = load_catalog().models["llama-4-scout-17b-16e-instruct"]
+    layout = kv_layout(scout, 2, tensor=1, pipeline=1)
+    # 12 global + 36 chunked layers: 36 >= 1.5 x 12, so groups of 12: one full, three chunked
+    assert (layout.group_size, layout.full_groups, layout.chunked_groups) == (12, 1, 3)
+    # at 131,072 tokens: cdiv(131072, 16) + 3 x cdiv(min(8192 + 8192, 131072), 16)
+    assert layout.blocks_per_request(131_072, 8192) == 8192 + 3 * 1024

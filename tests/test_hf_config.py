@@ -117,3 +117,13 @@ def test_broken_and_incomplete_configs_are_invalid_input(tmp_path: Path) -> None
     listed.write_text("[1, 2]")
     with pytest.raises(InvalidInputError, match="must be a mapping"):
         load_config(listed)
+
+
+def test_llama4_chunked_local_layers_from_the_rope_interval() -> None:
+    entry = _entry("llama-4-scout.json")
+    # no no_rope_layers list: a NoPE layer every 4th of 48, the other 36 chunked
+    assert (entry["attentionChunkSize"], entry["numChunkedLayers"]) == (8192, 36)
+    assert (entry["intermediateSize"], entry["moeIntermediateSize"], entry["numExperts"]) == (16384, 8192, 16)
+    listed = {**load_config(CONFIGS / "llama-4-scout.json")}
+    listed["text_config"] = {**listed["text_config"], "no_rope_layers": [1, 1, 0] * 16}
+    assert entry_from_config(listed, "a/b")["numChunkedLayers"] == 32

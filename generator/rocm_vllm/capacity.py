@@ -195,16 +195,24 @@ class KvLayout:
     full_groups: int
     sliding_groups: int
     sliding_window: int
+    chunked_groups: int = 0
+    attention_chunk_size: int = 0
 
     def blocks_per_request(self, max_model_len: int, max_num_batched_tokens: int) -> int:
         """Blocks one max-length request needs: full attention cdiv(L, block); sliding window
-        cdiv(min(window - 1 + batched tokens, L), block) + 1 (SlidingWindowSpec.max_admission_blocks_per_request)."""
+        cdiv(min(window - 1 + batched tokens, L), block) + 1 (SlidingWindowSpec.max_admission_blocks_per_request);
+        chunked local attention cdiv(min(chunk + batched tokens, L), block) (ChunkedLocalAttentionSpec,
+        vllm/v1/kv_cache_interface.py:426-439)."""
         full = math.ceil(max_model_len / BLOCK_SIZE)
-        sliding = 0
+        sliding = chunked = 0
         if self.sliding_groups:
             span = min(self.sliding_window - 1 + max_num_batched_tokens, max_model_len)
             sliding = math.ceil(span / BLOCK_SIZE) + 1
-        return self.full_groups * full + self.sliding_groups * sliding
+        if self.chunked_groups:
+            chunked = math.ceil(
+                min(self.attention_chunk_size + max_num_batched_tokens, max_model_len) / BLOCK_SIZE
+            )
+        return self.full_groups * full + self.sliding_groups * sliding + self.chunked_groups * chunked
 
     def num_blocks(self, kv_budget_bytes: float) -> int:
         # get_num_blocks: available // page_size // group_size
@@ -222,14 +230,16 @@ class KvLayout:
 
 
 def kv_layout(model: ModelSpec, element_bytes: int, tensor: int, pipeline: int) -> KvLayout:
+    """Hybrid models (sliding window, chunked local attention) get one group per kind in vLLM 0.23.0: the
+    hybrid KV cache manager is on for ROCm (RocmPlatform.support_hybrid_kv_cache) and, by default
+    (VLLM_ALLOW_CHUNKED_LOCAL_ATTN_WITH_HYBRID_KV_CACHE=1), for chunked local attention too."""
     page = BLOCK_SIZE * _layer_bytes_per_token(model, element_bytes, _kv_heads_per_rank(model, tensor))
     sliding = math.ceil(model.num_sliding_layers / pipeline) if model.sliding_window else 0
-    full = (
-        math.ceil(model.num_full_attention_layers / pipeline)
-        if sliding
-        else math.ceil(model.num_layers / pipeline)
-    )
-    buckets = [n for n in (full, sliding) if n]
+    chunked = math.ceil(model.num_chunked_layers / pipeline) if model.attention_chunk_size else 0
+    full = math.ceil(model.num_full_attention_layers / pipeline) if sliding or chunked else 0
+    if not (sliding or chunked):
+        full = math.ceil(model.num_layers / pipeline)
+    buckets = [n for n in (full, sliding, chunked) if n]
     low, high = min(buckets), max(buckets)
     group = high if high < 1.5 * low else low
     return KvLayout(
@@ -238,6 +248,8 @@ def kv_layout(model: ModelSpec, element_bytes: int, tensor: int, pipeline: int) 
         full_groups=math.ceil(full / group) if full else 0,
         sliding_groups=math.ceil(sliding / group) if sliding else 0,
         sliding_window=model.sliding_window or 0,
+        chunked_groups=math.ceil(chunked / group) if chunked else 0,
+        attention_chunk_size=model.attention_chunk_size or 0,
     )
 
 
@@ -408,13 +420,16 @@ def decode_bound(
     """Tokens/s one replica cannot beat at batch 1 with a `context`-token sequence: each step every GPU
     reads its share of the active weights (dense part and the k routed experts; one embedding row, not
     the table) and the KV its attention needs: its KV heads for full attention, at most the window on
-    sliding layers, and the whole MLA latent on every tensor rank.  Pipeline stages run one after
-    another, so the time is the same as one stage holding all layers.  With expert parallelism the k
-    routed experts a token picks sit on up to k of the tensor x data ranks and are read in parallel."""
+    sliding layers and the chunk on chunked local layers, and the whole MLA latent on every tensor rank.
+    Pipeline stages run one after another, so the time is the same as one stage holding all layers.  With
+    expert parallelism the k routed experts a token picks sit on up to k of the tensor x data ranks and are
+    read in parallel."""
     layer = _layer_bytes_per_token(model, element_bytes, _kv_heads_per_rank(model, tensor))
     sliding = model.num_sliding_layers if model.sliding_window else 0
+    chunked = model.num_chunked_layers if model.attention_chunk_size else 0
     window = min(context, model.sliding_window or 0)
-    kv_read = layer * ((model.num_layers - sliding) * context + sliding * window)
+    chunk = min(context, model.attention_chunk_size or 0)
+    kv_read = layer * ((model.num_layers - sliding - chunked) * context + sliding * window + chunked * chunk)
     active_experts = (
         weights.active - (weights.total - weights.routed_experts) if weights.routed_experts else 0.0
     )

@@ -96,10 +96,12 @@ class ModelSpec:
     num_shared_experts: int = 0
     sliding_window: int | None = None
     num_sliding_layers: int = 0  # layers attending only the last sliding_window tokens
+    attention_chunk_size: int | None = None
+    num_chunked_layers: int = 0  # chunked local attention layers (Llama 4's RoPE layers)
 
     @property
     def num_full_attention_layers(self) -> int:
-        return self.num_layers - self.num_sliding_layers
+        return self.num_layers - self.num_sliding_layers - self.num_chunked_layers
 
     @property
     def num_moe_layers(self) -> int:
@@ -223,6 +225,8 @@ def _model_from_entry(name: str, entry: Mapping[str, Any], where: str) -> ModelS
         num_shared_experts=int(entry.get("numSharedExperts") or 0),
         sliding_window=_optional(entry, "slidingWindow", int, where),
         num_sliding_layers=int(entry.get("numSlidingLayers") or 0),
+        attention_chunk_size=_optional(entry, "attentionChunkSize", int, where),
+        num_chunked_layers=int(entry.get("numChunkedLayers") or 0) if entry.get("attentionChunkSize") else 0,
     )
 
 

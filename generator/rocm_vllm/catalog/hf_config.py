@@ -98,6 +98,18 @@ def _sliding_layers(text: Mapping[str, Any], layers: int) -> int:
     return layers
 
 
+def _chunked_layers(text: Mapping[str, Any], layers: int) -> int:
+    """Chunked local attention layers (Llama 4): the RoPE layers when `attention_chunk_size` is set; vLLM reads
+    `no_rope_layers` (1 = RoPE), whose default puts a NoPE layer every `no_rope_layer_interval` (4) layers."""
+    if not _int(text, "attention_chunk_size"):
+        return 0
+    flags = text.get("no_rope_layers")
+    if isinstance(flags, list) and flags:
+        return sum(1 for flag in flags[:layers] if flag)
+    interval = _int(text, "no_rope_layer_interval") or 4
+    return sum(1 for index in range(layers) if (index + 1) % interval != 0)
+
+
 def entry_from_config(config: Mapping[str, Any], hf_id: str, where: str = "config.json") -> dict[str, Any]:
     """The catalog entry (models.yaml keys) for the model `config` describes, published as `hf_id`."""
     text = text_config(config)
@@ -145,6 +157,9 @@ def entry_from_config(config: Mapping[str, Any], hf_id: str, where: str = "confi
         entry |= {"kvLoraRank": kv_lora, "qkRopeHeadDim": rope}
     if sliding:
         entry |= {"slidingWindow": _int(text, "sliding_window"), "numSlidingLayers": sliding}
+    chunked = _chunked_layers(text, layers)
+    if chunked:
+        entry |= {"attentionChunkSize": _int(text, "attention_chunk_size"), "numChunkedLayers": chunked}
     if experts and experts > 1:
         entry |= {"numExperts": experts, "expertsPerToken": top_k or 1, "numSharedExperts": shared}
         if moe_width:
