@@ -1,21 +1,29 @@
-"""Memory arithmetic against hand-computed numbers (the worked examples in the issue and platform facts)."""
+"""Memory arithmetic against hand-computed numbers, following vLLM 0.23.0's own accounting
+(docs/research/issue-12-facts.md section 2)."""
 
 from __future__ import annotations
+
+import math
 
 import pytest
 
 from rocm_vllm.capacity import (
-    RUNTIME_RESERVE_BYTES,
+    NON_TORCH_BYTES,
     MemoryPlan,
+    activation_peak_bytes,
     expert_weight_share,
     kv_bytes_per_element,
     kv_bytes_per_token,
     kv_bytes_per_token_per_gpu,
+    kv_layout,
     plan_memory,
+    scheduler_batch,
+    serve_batch_defaults,
+    weight_bytes,
     weight_bytes_per_gpu,
     weight_storage_dtype,
 )
-from rocm_vllm.catalog import Checkpoint, GpuSpec, ModelSpec
+from rocm_vllm.catalog import Checkpoint, GpuSpec, ModelSpec, load_catalog
 
 LLAMA_70B = ModelSpec(
     name="llama-70b",
@@ -28,6 +36,8 @@ LLAMA_70B = ModelSpec(
     native_dtype="bfloat16",
     total_params=70.6e9,
     active_params=70.6e9,
+    vocab_size=128256,
+    intermediate_size=28672,
 )
 DEEPSEEK_R1 = ModelSpec(
     name="r1",
@@ -50,7 +60,7 @@ MI300X = GpuSpec(
     name="MI300X",
     arch="gfx942",
     generation=2,
-    memory_bytes=192 * 10**9,
+    memory_bytes=206_141_652_992,
     bandwidth_bytes_per_s=5.3e12,
     precisions=("bfloat16", "float16", "fp8"),
     device_ids=("74a1",),
@@ -73,6 +83,14 @@ def _plan_70b(**overrides: object) -> MemoryPlan:
     }
     settings.update(overrides)
     return plan_memory(LLAMA_70B, BF16, MI300X, **settings)  # type: ignore[arg-type]
+
+
+def test_catalog_hbm_is_the_runtime_byte_count() -> None:
+    gpus = load_catalog().gpus
+    # rocm-smi "VRAM Total Memory (B)" on bare-metal MI300X; 192 GiB - 16 MiB
+    assert gpus["MI300X"].memory_bytes == 206_141_652_992 == 192 * 2**30 - 16 * 2**20
+    assert gpus["MI355X"].memory_bytes == 309_220_868_096 == 288 * 2**30 - 16 * 2**20
+    assert gpus["MI250X"].memory_bytes == gpus["MI250"].memory_bytes == 68_702_699_520
 
 
 def test_llama_70b_bf16_kv_bytes_per_token() -> None:
@@ -113,6 +131,20 @@ def test_expert_share_from_total_and_active() -> None:
     assert expert_weight_share(LLAMA_70B) == 0.0
 
 
+def test_gpt_oss_counts_only_the_experts_as_mxfp4() -> None:
+    model = load_catalog().models["gpt-oss-120b"]
+    checkpoint = model.checkpoints[0]
+    weights = weight_bytes(model, checkpoint, None, "auto")
+    # 36 MoE layers x 128 experts x 3 x 2880 x 2880 = 114,661,785,600 params at 4.25 bits,
+    # the other 117e9 - that = 2,338,214,400 params in BF16.
+    experts = 36 * 128 * 3 * 2880 * 2880
+    assert weights.routed_experts == pytest.approx(experts * 4.25 / 8)
+    assert weights.total == pytest.approx(experts * 4.25 / 8 + (117e9 - experts) * 2)
+    # 61.1 GiB: about 5.5% more than counting every parameter as MXFP4 (57.9 GiB)
+    assert weights.total / 2**30 == pytest.approx(61.09, abs=0.01)
+    assert weights.total / (117e9 * 4.25 / 8) == pytest.approx(1.0553, abs=1e-3)
+
+
 def test_expert_parallel_spreads_experts_over_data_ranks() -> None:
     total = 671e9
     plain = weight_bytes_per_gpu(total, DEEPSEEK_R1, tensor=1, pipeline=1, data=8, expert=False)
@@ -120,22 +152,92 @@ def test_expert_parallel_spreads_experts_over_data_ranks() -> None:
     assert plain == total and spread < total / 4
 
 
+def test_serve_defaults_follow_the_gpu_size() -> None:
+    assert serve_batch_defaults(MI300X) == (8192, 1024)
+    assert serve_batch_defaults(load_catalog().gpus["MI210"]) == (2048, 256)
+
+
+def test_activation_peak_is_the_larger_of_forward_and_sampler() -> None:
+    # forward: 8192 tokens x 2 B x (4 x 8192 + 3 x 28672 / 8); sampler: 1024 x 128,256 x 4 B
+    assert activation_peak_bytes(LLAMA_70B, 8, 8192, 1024) == 8192 * 2 * (4 * 8192 + 3 * 3584) == 713_031_680
+    # at 2048 batched tokens the sampler's logits are the peak
+    assert activation_peak_bytes(LLAMA_70B, 8, 2048, 1024) == 1024 * 128_256 * 4
+    # more batched tokens, more activation memory
+    assert activation_peak_bytes(LLAMA_70B, 8, 32768, 1024) == 4 * 713_031_680
+
+
 def test_llama_70b_plan_on_mi300x_by_hand() -> None:
     plan = _plan_70b()
     weights = 70.6e9 * 2 / 8
-    budget = 192e9 * 0.9
+    budget = math.ceil(206_141_652_992 * 0.9)  # vLLM requests ceil(total x utilization)
+    assert plan.budget_bytes == budget == 185_527_487_693
     assert plan.weight_bytes_per_gpu == pytest.approx(weights)
-    assert plan.kv_budget_bytes_per_gpu == pytest.approx(budget - weights - RUNTIME_RESERVE_BYTES)
-    assert plan.kv_tokens == int((budget - weights - RUNTIME_RESERVE_BYTES) // 40_960)
+    kv = budget - weights - 713_031_680 - NON_TORCH_BYTES
+    assert plan.kv_budget_bytes_per_gpu == pytest.approx(kv)
+    # blocks = kv // (16 x 1 head x 128 x 2 x 2 B) // 80 layers; tokens = blocks x 16
+    assert plan.kv_tokens == int(kv) // 8192 // 80 * 16 == 4_078_528
     assert plan.max_length_sequences == plan.kv_tokens // 8192
-    # Decode bound: 8 x 5.3 TB/s over (141.2 GB weights + 8192 x 327,680 B of KV).
-    assert plan.decode_tokens_per_s_bound == pytest.approx(8 * 5.3e12 / (141.2e9 + 8192 * 327_680))
-    assert plan.weights_fit
+    # Decode: (141.2e9 B weights - 128,256 x 8192 x 2 B embedding table) / 8 + 8192 x 40,960 B KV per GPU
+    per_gpu = (141.2e9 - 128_256 * 8192 * 2) / 8 + 8192 * 40_960
+    assert plan.decode_tokens_per_s_bound == pytest.approx(5.3e12 / per_gpu)
+    assert plan.decode_tokens_per_s_bound == pytest.approx(299.05, abs=0.01)
+    assert plan.weights_fit and plan.fits_one_sequence
+
+
+def test_more_batched_tokens_leave_less_kv() -> None:
+    assert _plan_70b(max_num_batched_tokens=32768).kv_tokens < _plan_70b().kv_tokens
 
 
 def test_weights_that_do_not_fit() -> None:
-    # 141.2 GB of bf16 weights on one GPU fit 0.9 x 192 GB, but not 0.7 x 192 GB = 134.4 GB.
+    # 141.2 GB of bf16 weights on one GPU fit 0.9 x 191.98 GiB, but not 0.68 x that = 140.2 GB.
     fits = _plan_70b(tensor=1, dtype="auto")
     assert fits.weights_fit
-    plan = _plan_70b(tensor=1, dtype="auto", gpu_memory_utilization=0.7)
-    assert not plan.weights_fit and plan.kv_tokens == 0
+    plan = _plan_70b(tensor=1, dtype="auto", gpu_memory_utilization=0.68)
+    assert not plan.weights_fit and plan.kv_tokens == 0 and plan.fitted_max_model_len == 0
+
+
+def test_fit_to_memory_picks_the_longest_length_that_fits() -> None:
+    plan = _plan_70b(tensor=1, max_model_len=-1)
+    # TP1: 327,680 B per token; the fitted length is the block count's tokens (a whole number of blocks)
+    kv = plan.kv_budget_bytes_per_gpu
+    blocks = int(kv) // (16 * 2 * 8 * 128 * 2) // 80
+    assert plan.max_model_len == plan.fitted_max_model_len == blocks * 16
+    assert plan.fits_one_sequence
+    assert not _plan_70b(tensor=1, max_model_len=blocks * 16 + 1).fits_one_sequence
+    # enough memory for the whole context: the model's positions
+    assert _plan_70b(max_model_len=-1).max_model_len == 131072
+
+
+def test_sliding_window_layers_are_sized_as_vllm_sizes_them() -> None:
+    gpt_oss = load_catalog().models["gpt-oss-120b"]
+    layout = kv_layout(gpt_oss, 2, tensor=1, pipeline=1)
+    # 18 full + 18 sliding layers: one group of 18 each; page = 16 x 8 heads x 64 x 2 x 2 B
+    assert (layout.group_size, layout.full_groups, layout.sliding_groups) == (18, 1, 1)
+    assert layout.page_bytes == 32_768
+    # per request at 131,072 tokens: full cdiv(131072, 16) = 8192 blocks; sliding
+    # cdiv(min(127 + 8192, 131072), 16) + 1 = 521
+    assert layout.blocks_per_request(131_072, 8192) == 8192 + 521
+    # short contexts: the window plus a batch covers the whole length, sliding costs as much as full
+    assert layout.blocks_per_request(4096, 8192) == 256 + 257
+
+
+def test_scheduler_batch_follows_vllm_defaults() -> None:
+    # unset: the GPU's default, capped at max_num_seqs x max_model_len
+    assert scheduler_batch(MI300X, 32768, None, None) == (8192, 1024)
+    assert scheduler_batch(MI300X, 4, None, None) == (4096, 1024)
+    # chunked prefill off: at least max_model_len
+    assert scheduler_batch(MI300X, 32768, None, None, chunked_prefill=False) == (32768, 1024)
+    # given batched tokens: the sequences default to at most that many
+    assert scheduler_batch(MI300X, 8192, 512, None) == (512, 512)
+    assert scheduler_batch(load_catalog().gpus["MI250"], 8192, None, None) == (2048, 256)
+    # the profile run then sizes activations for the settled batch
+    assert _plan_70b(max_model_len=32768, chunked_prefill=False).max_num_batched_tokens == 32768
+
+
+def test_chunked_local_layers_are_sized_as_vllm_sizes_them() -> None:
+    scout = load_catalog().models["llama-4-scout-17b-16e-instruct"]
+    layout = kv_layout(scout, 2, tensor=1, pipeline=1)
+    # 12 global + 36 chunked layers: 36 >= 1.5 x 12, so groups of 12: one full, three chunked
+    assert (layout.group_size, layout.full_groups, layout.chunked_groups) == (12, 1, 3)
+    # at 131,072 tokens: cdiv(131072, 16) + 3 x cdiv(min(8192 + 8192, 131072), 16)
+    assert layout.blocks_per_request(131_072, 8192) == 8192 + 3 * 1024

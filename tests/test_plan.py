@@ -9,8 +9,12 @@ from rocm_vllm.plan import PlanRequest, plan_layouts, render_plan_text
 from rocm_vllm.validate import default_context
 
 
-def _layout(result, tensor: int, pipeline: int, nodes: int):  # type: ignore[no-untyped-def]
-    return next(x for x in result.layouts if (x.tensor, x.pipeline, x.nodes) == (tensor, pipeline, nodes))
+def _layout(result, tensor: int, pipeline: int, nodes: int, data: int = 1, expert: bool = False):  # type: ignore[no-untyped-def]
+    return next(
+        x
+        for x in result.layouts
+        if (x.tensor, x.pipeline, x.nodes, x.data, x.expert) == (tensor, pipeline, nodes, data, expert)
+    )
 
 
 def test_dense_llama_70b_tp8_by_hand() -> None:
@@ -24,14 +28,18 @@ def test_dense_llama_70b_tp8_by_hand() -> None:
     assert memory.weight_bytes_per_gpu == pytest.approx(17_638_426_624)
     # 2 x 80 layers x 8 KV heads x 128 x 2 bytes; one KV head per GPU at TP 8
     assert memory.kv_bytes_per_token == 327_680 and memory.kv_bytes_per_token_per_gpu == 40_960
-    # 0.9 x 192e9 - 17,638,426,624 - 4 GiB reserve = 150,866,606,080 bytes of KV per GPU
-    assert memory.kv_tokens == 3_683_266 and memory.max_length_sequences == 449
-    # 8 x 5.3 TB/s / (141,107,412,992 B weights + 8192 x 327,680 B KV)
-    assert memory.decode_tokens_per_s_bound == pytest.approx(294.87, abs=0.01)
+    # ceil(0.9 x 206,141,652,992) - 17,638,426,624 weights - 713,031,680 activations (8192 tokens x 2 B x
+    # (4 x 8192 + 3 x 28672 / 8)) - 107,374,182 non-torch = 167,068,655,207 B; // 8192 B pages // 80 layers
+    # = 254,926 blocks of 16 tokens
+    assert memory.kv_tokens == 254_926 * 16 == 4_078_816 and memory.max_length_sequences == 497
+    # Each GPU reads per step: (141,107,412,992 B weights - 2,101,346,304 B embedding table) / 8 and
+    # 8192 x 40,960 B of KV = 17,711,302,656 B; at 5.3 TB/s
+    assert memory.decode_tokens_per_s_bound == pytest.approx(5.3e12 / 17_711_302_656)
+    assert memory.decode_tokens_per_s_bound == pytest.approx(299.24, abs=0.01)
 
 
-def test_mla_deepseek_r1_tp8_by_hand() -> None:
-    request = PlanRequest(model="deepseek-ai/DeepSeek-R1", gpu="MI300X", max_model_len=32768)
+def test_mla_deepseek_r1_tp8_at_160k_by_hand() -> None:
+    request = PlanRequest(model="deepseek-ai/DeepSeek-R1", gpu="MI300X", max_model_len=163_840)
     result = plan_layouts(request, default_context())
     memory = _layout(result, 8, 1, 1).memory
     assert memory is not None
@@ -39,9 +47,60 @@ def test_mla_deepseek_r1_tp8_by_hand() -> None:
     assert memory.weight_bytes_per_gpu == pytest.approx(83_875_000_000)
     # 61 x (512 + 64) x 2 bytes; the MLA latent is replicated on every tensor rank, not split
     assert memory.kv_bytes_per_token == 70_272 and memory.kv_bytes_per_token_per_gpu == 70_272
-    assert memory.kv_tokens == 1_204_320 and memory.max_length_sequences == 36
-    # 8 x 5.3 TB/s / (37e9 active B + 32768 x 70,272 B)
-    assert memory.decode_tokens_per_s_bound == pytest.approx(1078.81, abs=0.01)
+    assert memory.kv_tokens == 1_436_720 and memory.max_length_sequences == 8
+    # Routed experts: 58 MoE layers x 256 x 3 x 7168 x 2048 = 653,908,770,816 params; the rest
+    # 17,091,229,184.  Active = rest + 8/256 of the experts = 37,525,878,272 B (FP8); less the
+    # 129,280 x 7168 embedding table = 36,599,199,232 B over 8 GPUs, plus the WHOLE latent KV on each
+    # GPU: 163,840 x 70,272 = 11,513,364,480 B.  16,088,264,384 B per step at 5.3 TB/s.
+    assert memory.decode_tokens_per_s_bound == pytest.approx(5.3e12 / 16_088_264_384)
+    assert memory.decode_tokens_per_s_bound == pytest.approx(329.43, abs=0.01)
+    # The old figure divided the latent KV by 8 as if it were split: ~874 tok/s.
+    assert memory.decode_tokens_per_s_bound < 400
+
+
+def test_moe_qwen3_235b_tp8_ep_by_hand() -> None:
+    request = PlanRequest(model="Qwen/Qwen3-235B-A22B", gpu="MI300X", max_model_len=32768)
+    result = plan_layouts(request, default_context())
+    layout = _layout(result, 8, 1, 1, expert=True)
+    memory = layout.memory
+    assert layout.feasible and memory is not None
+    # Routed experts: 94 x 128 x 3 x 4096 x 1536 = 227,096,395,776 params; rest 7,997,238,784.
+    # Active = rest + 8/128 of the experts = 22,190,763,520 params: the published active count.
+    # Per GPU per step (BF16): (rest x 2 - 151,936 x 4096 x 2 embedding) / 8 = 1,843,727,232 B; the 8
+    # chosen experts (28,387,049,472 B) spread over 8 ranks = 3,548,381,184 B; KV 2 x 94 x 1 head x 128
+    # x 2 x 32,768 = 1,577,058,304 B.  6,969,166,720 B at 5.3 TB/s.
+    assert memory.decode_tokens_per_s_bound == pytest.approx(5.3e12 / 6_969_166_720)
+    assert memory.decode_tokens_per_s_bound == pytest.approx(760.49, abs=0.01)
+
+
+def test_moe_models_get_data_and_expert_parallel_layouts() -> None:
+    request = PlanRequest(model="Qwen/Qwen3-235B-A22B", gpu="MI300X", max_model_len=32768)
+    result = plan_layouts(request, default_context())
+    dp8 = _layout(result, 1, 1, 1, data=8, expert=True)
+    tp8 = _layout(result, 8, 1, 1, expert=True)
+    assert dp8.feasible and tp8.feasible
+    # 8 engines, each with all 4 KV heads on its one GPU: more KV memory than TP8's replicated heads
+    assert dp8.kv_tokens > tp8.kv_tokens
+    assert dp8.as_dict()["data"] == 8 and dp8.as_dict()["expert"] is True
+    # experts over 8 ranks: 128 / 8 = 16 per GPU, the dense part whole on each
+    assert dp8.memory is not None and dp8.memory.weight_bytes_per_gpu == pytest.approx(
+        7_997_238_784 * 2 + 227_096_395_776 * 2 / 8
+    )
+    # DP across nodes is proposed and refused with the chart's reason
+    multi = _layout(result, 8, 1, 2, data=2, expert=True)
+    assert not multi.feasible and "data parallel across nodes" in multi.reasons[0]
+    # dense models get no expert-parallel layouts
+    dense = plan_layouts(PlanRequest(model="llama-3.1-8b-instruct", gpu="MI300X"), default_context())
+    assert not any(x.expert for x in dense.layouts)
+
+
+def test_fp8_block_layouts_are_refused_without_expert_parallelism() -> None:
+    request = PlanRequest(model="Qwen/Qwen3-235B-A22B-FP8", gpu="MI300X", max_model_len=32768)
+    result = plan_layouts(request, default_context())
+    refused = _layout(result, 8, 1, 1)
+    assert not refused.feasible and "1536 / tensor 8 = 192" in refused.reasons[0]
+    assert _layout(result, 8, 1, 1, expert=True).feasible
+    assert _layout(result, 4, 1, 1).feasible
 
 
 def test_infeasible_layouts_carry_the_check_messages() -> None:
@@ -59,3 +118,26 @@ def test_unknown_model_or_gpu_is_invalid_input() -> None:
         plan_layouts(PlanRequest(model="org/none", gpu="MI300X"), default_context())
     with pytest.raises(InvalidInputError, match="unknown GPU"):
         plan_layouts(PlanRequest(model="deepseek-r1", gpu="H100"), default_context())
+
+
+def test_plan_reports_the_kv_capacity_the_validator_uses() -> None:
+    request = PlanRequest(model="meta-llama/Llama-3.1-70B-Instruct", gpu="MI300X", max_model_len=131_072)
+    layout = _layout(plan_layouts(request, default_context()), 1, 1, 1)
+    assert layout.memory is not None and not layout.feasible
+    assert f"the KV cache holds {layout.memory.kv_tokens} tokens" in layout.reasons[0]
+    assert layout.memory.kv_tokens == 129_280  # the issue's unsourced vLLM figure was 126,192 (-2.4%)
+
+
+def test_fit_to_memory_plans_each_layout_at_its_longest_length() -> None:
+    request = PlanRequest(model="meta-llama/Llama-3.1-70B-Instruct", gpu="MI300X", max_model_len=-1)
+    result = plan_layouts(request, default_context())
+    tp1, tp8 = _layout(result, 1, 1, 1), _layout(result, 8, 1, 1)
+    assert tp1.feasible and tp8.feasible
+    assert tp1.memory is not None and tp1.memory.max_model_len == 129_280  # what validate says fits at TP1
+    assert tp8.memory is not None and tp8.memory.max_model_len == 131_072  # the model's positions
+    assert tp1.as_dict()["maxModelLen"] == 129_280
+    assert "(fits maxModelLen 129,280)" in render_plan_text(result)
+    with pytest.raises(InvalidInputError, match="-1"):
+        plan_layouts(
+            PlanRequest(model="llama-3.1-8b-instruct", gpu="MI300X", max_model_len=0), default_context()
+        )

@@ -28,7 +28,7 @@ def test_every_field_of_a_full_recipe_maps_onto_the_chart() -> None:
     assert values["vllm"]["tensorParallelSize"] == 8 and values["vllm"]["maxModelLen"] == 32768
     assert values["vllm"]["extraArgs"] == [
         "--enable-prefix-caching",
-        "--max-num-batched-tokens=8192",
+        "--max-num-batched-tokens=32768",
         "--no-enable-chunked-prefill",
     ]
     assert values["vllm"]["env"] == {"NCCL_DEBUG": "WARN", "VLLM_ROCM_USE_AITER": "1"}

@@ -32,6 +32,19 @@ class PlanRequest:
 
 
 @dataclass(frozen=True)
+class Shape:
+    """One candidate layout: tensor x pipeline x data ranks over `nodes` pods of `gpus_per_pod` GPUs,
+    experts spread over tensor x data ranks when `expert`."""
+
+    tensor: int
+    pipeline: int
+    data: int
+    expert: bool
+    nodes: int
+    gpus_per_pod: int
+
+
+@dataclass(frozen=True)
 class Layout:
     tensor: int
     pipeline: int
@@ -39,6 +52,8 @@ class Layout:
     gpus_per_pod: int
     memory: MemoryPlan | None
     reasons: tuple[str, ...] = ()
+    data: int = 1
+    expert: bool = False
 
     @property
     def feasible(self) -> bool:
@@ -48,10 +63,21 @@ class Layout:
     def gpus(self) -> int:
         return self.gpus_per_pod * self.nodes
 
+    @property
+    def kv_tokens(self) -> int:
+        """Tokens the replica's KV caches hold: each data-parallel rank is an engine with its own cache."""
+        return self.memory.kv_tokens * self.data if self.memory else 0
+
+    @property
+    def max_length_sequences(self) -> int:
+        return self.memory.max_length_sequences * self.data if self.memory else 0
+
     def as_dict(self) -> dict[str, Any]:
         row: dict[str, Any] = {
             "tensor": self.tensor,
             "pipeline": self.pipeline,
+            "data": self.data,
+            "expert": self.expert,
             "nodes": self.nodes,
             "gpusPerPod": self.gpus_per_pod,
             "gpus": self.gpus,
@@ -61,11 +87,12 @@ class Layout:
             m = self.memory
             row.update(
                 {
+                    "maxModelLen": m.max_model_len,
                     "weightBytesPerGpu": int(m.weight_bytes_per_gpu),
                     "kvCacheBytesPerToken": m.kv_bytes_per_token,
                     "kvCacheBytesPerTokenPerGpu": int(m.kv_bytes_per_token_per_gpu),
-                    "kvCacheTokens": m.kv_tokens,
-                    "maxLengthSequences": m.max_length_sequences,
+                    "kvCacheTokens": self.kv_tokens,
+                    "maxLengthSequences": self.max_length_sequences,
                     "decodeTokensPerSecondBound": round(m.decode_tokens_per_s_bound, 1),
                 }
             )
@@ -87,24 +114,36 @@ class PlanResult:
         return [layout for layout in self.layouts if layout.feasible]
 
 
-def _candidate_shapes(gpus_per_node: int, max_nodes: int) -> list[tuple[int, int, int, int]]:
-    """(tensor, pipeline, nodes, gpus per pod): single-node shapes on 1, 2, 4 ... GPUs, then multi-node
-    shapes on whole nodes with the tensor group inside a node."""
-    shapes = []
+def _candidate_shapes(gpus_per_node: int, max_nodes: int, moe: bool) -> list[Shape]:
+    """Single-node shapes on 1, 2, 4 ... GPUs, then multi-node shapes on whole nodes with the tensor group
+    inside a node.  For a mixture-of-experts model also the expert-parallel forms: TP with EP, and
+    DP x TP with EP (DP across nodes too; the checks say whether the chart can launch it)."""
+    shapes: list[Shape] = []
+    sizes = []
     gpus = 1
     while gpus <= gpus_per_node:
+        sizes.append(gpus)
+        gpus *= 2
+    if gpus_per_node not in sizes:
+        sizes.append(gpus_per_node)
+    for gpus in sizes:
         for tensor in range(1, gpus + 1):
             if gpus % tensor == 0:
-                shapes.append((tensor, gpus // tensor, 1, gpus))
-        gpus *= 2
-    if gpus_per_node & (gpus_per_node - 1) and (gpus_per_node, 1, 1, gpus_per_node) not in shapes:
-        shapes.append((gpus_per_node, 1, 1, gpus_per_node))
+                shapes.append(Shape(tensor, gpus // tensor, 1, False, 1, gpus))
+                if moe and gpus > 1:
+                    shapes.append(Shape(tensor, 1, gpus // tensor, True, 1, gpus))
     for nodes in range(2, max_nodes + 1):
         total = gpus_per_node * nodes
         for tensor in range(1, gpus_per_node + 1):
             if gpus_per_node % tensor == 0:
-                shapes.append((tensor, total // tensor, nodes, gpus_per_node))
-    return sorted(set(shapes), key=lambda s: (s[2] * s[3], s[2], -s[0]))
+                shapes.append(Shape(tensor, total // tensor, 1, False, nodes, gpus_per_node))
+        if moe:
+            shapes.append(Shape(gpus_per_node, 1, nodes, True, nodes, gpus_per_node))
+    unique = {(s.tensor, s.pipeline, s.data, s.expert, s.nodes, s.gpus_per_pod): s for s in shapes}
+    return sorted(
+        unique.values(),
+        key=lambda s: (s.nodes * s.gpus_per_pod, s.nodes, s.expert, -s.tensor, s.data),
+    )
 
 
 def plan_layouts(request: PlanRequest, context: CheckContext) -> PlanResult:
@@ -118,10 +157,13 @@ def plan_layouts(request: PlanRequest, context: CheckContext) -> PlanResult:
     if request.gpu not in catalog.gpus:
         raise InvalidInputError(f"unknown GPU '{request.gpu}'; known: {', '.join(catalog.gpus)}")
     model, checkpoint = found
+    if request.max_model_len == 0:
+        raise InvalidInputError("--max-model-len must be a length, or -1 for the longest that fits")
     max_len = request.max_model_len or min(model.max_position_embeddings, 32768)
     result = PlanResult(request=request, hf_id=checkpoint.hf_id, model_name=model.name, max_model_len=max_len)
     gpu = catalog.gpus[request.gpu]
-    for tensor, pipeline, nodes, per_pod in _candidate_shapes(request.gpus_per_node, request.max_nodes):
+    for shape in _candidate_shapes(request.gpus_per_node, request.max_nodes, model.is_moe):
+        tensor, pipeline, nodes, per_pod = shape.tensor, shape.pipeline, shape.nodes, shape.gpus_per_pod
         data: dict[str, Any] = {
             "name": "plan",
             "goal": "throughput",
@@ -132,7 +174,12 @@ def plan_layouts(request: PlanRequest, context: CheckContext) -> PlanResult:
                 "quantization": request.quantization,
                 "kvCacheDtype": request.kv_cache_dtype,
             },
-            "parallelism": {"tensor": tensor, "pipeline": pipeline},
+            "parallelism": {
+                "tensor": tensor,
+                "pipeline": pipeline,
+                "data": shape.data,
+                "expert": shape.expert,
+            },
             "serving": {"maxModelLen": max_len, "gpuMemoryUtilization": request.gpu_memory_utilization},
         }
         if nodes > 1:
@@ -145,15 +192,17 @@ def plan_layouts(request: PlanRequest, context: CheckContext) -> PlanResult:
             gpu,
             tensor=tensor,
             pipeline=pipeline,
-            data=1,
-            expert=False,
+            data=shape.data,
+            expert=shape.expert,
             dtype=request.dtype,
             quantization=request.quantization,
             kv_cache_dtype=request.kv_cache_dtype,
             gpu_memory_utilization=request.gpu_memory_utilization,
             max_model_len=max_len,
         )
-        result.layouts.append(Layout(tensor, pipeline, nodes, per_pod, memory, reasons))
+        result.layouts.append(
+            Layout(tensor, pipeline, nodes, per_pod, memory, reasons, data=shape.data, expert=shape.expert)
+        )
     return result
 
 
@@ -164,16 +213,18 @@ def render_plan_text(result: PlanResult) -> str:
         f"maxModelLen {result.max_model_len}, dtype {r.dtype}, quantization {r.quantization or 'none'}, "
         f"kvCacheDtype {r.kv_cache_dtype}, gpuMemoryUtilization {r.gpu_memory_utilization}",
         "",
-        f"{'TP':>3} {'PP':>3} {'nodes':>5} {'GPUs':>4}  {'weights/GPU':>11}  {'KV B/token':>10}  "
+        f"{'TP':>3} {'PP':>3} {'DP':>3} {'EP':>3} {'nodes':>5} {'GPUs':>4}  {'weights/GPU':>11}  {'KV B/token':>10}  "
         f"{'KV tokens':>10}  {'max-len seqs':>12}  {'decode tok/s <=':>15}",
     ]
     for layout in result.feasible:
         m = layout.memory
         assert m is not None
         lines.append(
-            f"{layout.tensor:>3} {layout.pipeline:>3} {layout.nodes:>5} {layout.gpus:>4}  "
+            f"{layout.tensor:>3} {layout.pipeline:>3} {layout.data:>3} {'yes' if layout.expert else 'no':>3} "
+            f"{layout.nodes:>5} {layout.gpus:>4}  "
             f"{m.weight_bytes_per_gpu / 2**30:>7.1f} GiB  {m.kv_bytes_per_token:>10,}  "
-            f"{m.kv_tokens:>10,}  {m.max_length_sequences:>12,}  {m.decode_tokens_per_s_bound:>15,.1f}"
+            f"{layout.kv_tokens:>10,}  {layout.max_length_sequences:>12,}  {m.decode_tokens_per_s_bound:>15,.1f}"
+            + (f"  (fits maxModelLen {m.max_model_len:,})" if result.max_model_len == -1 else "")
         )
     if not result.feasible:
         lines.append("(no feasible layout)")
@@ -182,12 +233,14 @@ def render_plan_text(result: PlanResult) -> str:
         lines += ["", "Infeasible:"]
         for layout in infeasible:
             lines.append(
-                f"  TP {layout.tensor} PP {layout.pipeline} on {layout.nodes} node(s) x "
+                f"  TP {layout.tensor} PP {layout.pipeline} DP {layout.data}{' EP' if layout.expert else ''} "
+                f"on {layout.nodes} node(s) x "
                 f"{layout.gpus_per_pod} GPU: {layout.reasons[0]}"
             )
     lines += [
         "",
-        "KV B/token: whole model, one token. decode tok/s: memory-bandwidth upper bound per replica at "
-        "batch 1 with a max-length context.",
+        "KV B/token: whole model, one token. KV tokens: all data-parallel engines of a replica together. "
+        "decode tok/s: memory-bandwidth upper bound per engine at batch 1 with a max-length context "
+        "(active experts only; MLA's latent KV read whole on every tensor rank).",
     ]
     return "\n".join(lines) + "\n"

@@ -57,6 +57,7 @@ class Recipe:
     description = _Typed("description", lambda value: str(value or ""))
     goal = _Typed("goal", str)
     model_id = _Typed("model.id", str)
+    model_config = _Typed("model.config", _optional(str))
     revision = _Typed("model.revision", str)
     served_model_name = _Typed("model.servedModelName", _optional(str))
     trust_remote_code = _Typed("model.trustRemoteCode", bool)

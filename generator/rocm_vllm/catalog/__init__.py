@@ -64,6 +64,10 @@ class Checkpoint:
     weight_dtype: str
     revision: str | None = None
     weight_bytes: int | None = None  # the checkpoint's size when published; overrides params x dtype
+    # Mixed-precision checkpoints: weight_dtype is the routed experts' format and this the format of
+    # everything else (gpt-oss: MXFP4 experts; attention, router, embeddings and lm_head stay BF16).
+    other_weight_dtype: str | None = None
+    weight_block_size: tuple[int, int] | None = None  # FP8 block quantization [n, k] (weight_block_size)
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,26 @@ class ModelSpec:
     num_experts: int | None = None
     experts_per_token: int | None = None
     checkpoints: tuple[Checkpoint, ...] = field(default_factory=tuple)
+    vocab_size: int | None = None
+    intermediate_size: int | None = None  # dense MLP width
+    moe_intermediate_size: int | None = None  # one routed expert's MLP width
+    first_k_dense_replace: int = 0  # leading dense layers of an MoE model (DeepSeek)
+    moe_layer_step: int = 1  # every n-th layer is MoE (Llama 4 Maverick: 2)
+    num_shared_experts: int = 0
+    sliding_window: int | None = None
+    num_sliding_layers: int = 0  # layers attending only the last sliding_window tokens
+    attention_chunk_size: int | None = None
+    num_chunked_layers: int = 0  # chunked local attention layers (Llama 4's RoPE layers)
+
+    @property
+    def num_full_attention_layers(self) -> int:
+        return self.num_layers - self.num_sliding_layers - self.num_chunked_layers
+
+    @property
+    def num_moe_layers(self) -> int:
+        if not self.is_moe:
+            return 0
+        return len(range(self.first_k_dense_replace, self.num_layers, self.moe_layer_step))
 
     @property
     def is_moe(self) -> bool:
@@ -132,11 +156,15 @@ def _strings(entry: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
 
 
 def _gpu_from_entry(name: str, entry: Mapping[str, Any], where: str) -> GpuSpec:
-    memory_key = "memoryGB" if "memoryGB" in entry else "memoryGiB"
-    memory_gb = _need(entry, memory_key, (int, float), where)
-    # Marketed HBM sizes are decimal gigabytes (192 GB = 192e9 bytes).
+    # What the runtime reports (and vLLM multiplies by gpuMemoryUtilization): memoryBytes when given,
+    # else memoryGiB x 2^30, else a decimal memoryGB x 10^9.
     explicit_bytes = _optional(entry, "memoryBytes", int, where)
-    memory_bytes = explicit_bytes if explicit_bytes is not None else int(memory_gb * 1e9)
+    if explicit_bytes is not None:
+        memory_bytes = explicit_bytes
+    elif entry.get("memoryGiB") is not None:
+        memory_bytes = int(_need(entry, "memoryGiB", (int, float), where) * 2**30)
+    else:
+        memory_bytes = int(_need(entry, "memoryGB", (int, float), where) * 1e9)
     return GpuSpec(
         name=name,
         arch=str(_need(entry, "arch", str, where)),
@@ -167,6 +195,8 @@ def _model_from_entry(name: str, entry: Mapping[str, Any], where: str) -> ModelS
                 weight_dtype=_optional(spec, "weightDtype", str, where) or native,
                 revision=_optional(spec, "revision", str, where),
                 weight_bytes=_optional(spec, "weightBytes", int, where),
+                other_weight_dtype=_optional(spec, "otherWeightDtype", str, where),
+                weight_block_size=_block_size(spec, entry, where),
             )
         )
     total = float(_need(entry, "totalParams", (int, float), where))
@@ -187,7 +217,36 @@ def _model_from_entry(name: str, entry: Mapping[str, Any], where: str) -> ModelS
         num_experts=_optional(entry, "numExperts", int, where),
         experts_per_token=_optional(entry, "expertsPerToken", int, where),
         checkpoints=tuple(checkpoints),
+        vocab_size=_optional(entry, "vocabSize", int, where),
+        intermediate_size=_optional(entry, "intermediateSize", int, where),
+        moe_intermediate_size=_optional(entry, "moeIntermediateSize", int, where),
+        first_k_dense_replace=int(entry.get("firstKDenseReplace") or 0),
+        moe_layer_step=int(entry.get("interleaveMoeLayerStep") or 1),
+        num_shared_experts=int(entry.get("numSharedExperts") or 0),
+        sliding_window=_optional(entry, "slidingWindow", int, where),
+        num_sliding_layers=int(entry.get("numSlidingLayers") or 0),
+        attention_chunk_size=_optional(entry, "attentionChunkSize", int, where),
+        num_chunked_layers=int(entry.get("numChunkedLayers") or 0) if entry.get("attentionChunkSize") else 0,
     )
+
+
+def model_from_entry(name: str, entry: Mapping[str, Any], where: str) -> ModelSpec:
+    """A models.yaml entry as the checks use it (also for entries built from a config.json)."""
+    return _model_from_entry(name, entry, where)
+
+
+def _block_size(spec: Mapping[str, Any], entry: Mapping[str, Any], where: str) -> tuple[int, int] | None:
+    """A checkpoint's FP8 block size: its own `weightBlockSize`, else the model's `quantization.weightBlockSize`
+    when the checkpoint is stored in fp8."""
+    block = spec.get("weightBlockSize")
+    quantization = entry.get("quantization") or {}
+    if block is None and spec.get("weightDtype") == "fp8" and isinstance(quantization, dict):
+        block = quantization.get("weightBlockSize")
+    if block is None:
+        return None
+    if not (isinstance(block, list) and len(block) == 2 and all(isinstance(b, int) and b > 0 for b in block)):
+        raise InvalidInputError(f"{where}: quantization.weightBlockSize must be two positive integers")
+    return (block[0], block[1])
 
 
 def _read_section(path: Path, section: str) -> tuple[dict[str, Any], LoadedDocument | None]:

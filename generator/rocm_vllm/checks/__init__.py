@@ -32,15 +32,27 @@ class Resolved:
     gpu: GpuSpec | None
     model: ModelSpec | None
     checkpoint: Checkpoint | None
+    model_error: str | None = None  # why the recipe's model.config could not be read
 
 
 Check = Callable[[Resolved, CheckContext], list[Finding]]
 
 
 def resolve(recipe: Recipe, catalog: Catalog) -> Resolved:
+    gpu = catalog.gpus.get(recipe.gpu)
+    if recipe.model_config is not None:
+        from rocm_vllm.catalog.hf_config import model_from_config_file
+        from rocm_vllm.errors import InvalidInputError
+
+        path = recipe.document.path.parent / recipe.model_config
+        try:
+            own_model, own_checkpoint = model_from_config_file(path, recipe.model_id)
+        except InvalidInputError as error:
+            return Resolved(recipe, gpu, None, None, model_error=str(error))
+        return Resolved(recipe, gpu, own_model, own_checkpoint)
     found = catalog.checkpoint(recipe.model_id)
     model, checkpoint = found if found else (None, None)
-    return Resolved(recipe, catalog.gpus.get(recipe.gpu), model, checkpoint)
+    return Resolved(recipe, gpu, model, checkpoint)
 
 
 def all_checks() -> list[Check]:
@@ -50,9 +62,11 @@ def all_checks() -> list[Check]:
         naming.check_name,
         catalog.check_catalog_entries,
         parallelism.check_parallelism,
+        parallelism.check_fp8_blocks,
         precision.check_precision,
         memory.check_context_length,
         memory.check_memory,
+        memory.check_batch,
         image.check_image,
         vllm_cli.check_extra_args,
         vllm_cli.check_env,

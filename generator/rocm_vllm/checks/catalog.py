@@ -20,7 +20,16 @@ def check_catalog_entries(resolved: Resolved, context: CheckContext) -> list[Fin
                 f"unknown GPU '{recipe.gpu}'; known GPUs: {known} (add others with --catalog DIR/gpus.yaml)",
             )
         )
-    if resolved.model is None:
+    if resolved.model_error is not None:
+        findings.append(
+            finding_at(
+                recipe.document,
+                ("model", "config"),
+                "catalog",
+                f"cannot read the model's config.json: {resolved.model_error}",
+            )
+        )
+    elif resolved.model is None:
         ids = context.catalog.all_hf_ids()
         close = difflib.get_close_matches(recipe.model_id, ids, n=3, cutoff=0.6)
         hint = f"did you mean {', '.join(close)}?" if close else "see `rocm-vllm catalog` for the known ids"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rocm_vllm.catalog import Checkpoint, ModelSpec
 from rocm_vllm.checks import CheckContext, Resolved
 from rocm_vllm.findings import Finding, Severity, finding_at
 
@@ -124,3 +125,54 @@ def check_parallelism(resolved: Resolved, context: CheckContext) -> list[Finding
             )
         )
     return findings
+
+
+def fp8_block_conflicts(model: ModelSpec, checkpoint: Checkpoint, tensor: int, expert: bool) -> list[str]:
+    """The sharded widths vLLM refuses for a block-FP8 checkpoint at this tensor size.
+
+    vLLM 0.23.0 requires each tensor-parallel shard of a block-quantized weight to be a whole number of
+    blocks: dense layers in `validate_fp8_block_shape` (vllm/model_executor/layers/quantization/utils/
+    fp8_utils.py:1124-1168), routed experts in Fp8MoEMethod ("The output_size of gate's and up's weight = 192
+    is not divisible by weight quantization block_n = 128", vllm/model_executor/layers/quantization/fp8.py:
+    620-636).  With expert parallelism the experts are not split by tensor, only the dense layers are."""
+    if checkpoint.weight_block_size is None or tensor == 1:
+        return []
+    block_n, block_k = checkpoint.weight_block_size
+    widths: list[tuple[str, int]] = []
+    if model.intermediate_size and (
+        not model.is_moe or model.first_k_dense_replace or model.moe_layer_step > 1
+    ):
+        widths.append(("intermediate_size", model.intermediate_size))
+    if model.is_moe and model.moe_intermediate_size and not expert:
+        widths.append(("moe_intermediate_size", model.moe_intermediate_size))
+    conflicts = []
+    for name, width in widths:
+        shard = width / tensor
+        if shard != int(shard) or int(shard) % block_n or int(shard) % block_k:
+            conflicts.append(
+                f"{name} {width} / tensor {tensor} = {shard:g} is not a multiple of the checkpoint's "
+                f"{block_n}x{block_k} FP8 block"
+            )
+    return conflicts
+
+
+def check_fp8_blocks(resolved: Resolved, context: CheckContext) -> list[Finding]:
+    r, model, checkpoint = resolved.recipe, resolved.model, resolved.checkpoint
+    if model is None or checkpoint is None:
+        return []
+    if r.quantization not in (None, "fp8"):
+        return []
+    conflicts = fp8_block_conflicts(model, checkpoint, r.tensor, r.expert)
+    if not conflicts:
+        return []
+    hint = "enable expert parallelism (expert: true) or " if model.is_moe and not r.expert else ""
+    return [
+        finding_at(
+            r.document,
+            ("parallelism", "tensor"),
+            CHECK,
+            f'{"; ".join(conflicts)}; vLLM refuses to load it ("... is not divisible by weight quantization '
+            'block_n", vllm/model_executor/layers/quantization/fp8.py:620-636 and utils/fp8_utils.py:1124-1168 '
+            f"in 0.23.0): {hint}choose a tensor size that keeps each shard a whole number of blocks",
+        )
+    ]

@@ -1,5 +1,5 @@
 """`rocm-vllm catalog`: the GPUs and models the checks know (built in, plus --catalog directories), or with
---recipes the recipes and stacks."""
+--recipes the recipes and stacks; `rocm-vllm catalog import` turns a model's config.json into an entry."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from rocm_vllm.commands.common import (
 )
 
 
-@click.command("catalog")
+@click.group("catalog", invoke_without_command=True)
 @output_format_option
 @click.option(
     "--recipes",
@@ -34,14 +34,20 @@ from rocm_vllm.commands.common import (
     help="The stacks --recipes lists.  [default: ./stacks, else the example stacks rocm-vllm ships]",
 )
 @catalog_option
+@click.pass_context
 def catalog(
+    ctx: click.Context,
     output_format: str,
     list_recipes: bool,
     recipes_dir: Path,
     stacks_dir: Path,
     catalog_dirs: tuple[Path, ...],
 ) -> None:
-    """List the GPUs and models the checks know, or with --recipes the recipes and stacks."""
+    """List the GPUs and models the checks know, or with --recipes the recipes and stacks.
+
+    `rocm-vllm catalog import` makes a model entry from a config.json (see its --help)."""
+    if ctx.invoked_subcommand is not None:
+        return
     from rocm_vllm.catalog import load_catalog
     from rocm_vllm.findings import write_out
 
@@ -72,7 +78,7 @@ def catalog(
         return
     lines = ["GPUs:"]
     lines += [
-        f"  {name:<8} {gpu.arch:<7} {gpu.memory_bytes / 1e9:>4.0f} GB  {', '.join(gpu.precisions)}"
+        f"  {name:<8} {gpu.arch:<7} {gpu.memory_bytes / 2**30:>6.2f} GiB  {', '.join(gpu.precisions)}"
         for name, gpu in known.gpus.items()
     ]
     lines.append("Models:")
@@ -99,3 +105,74 @@ def _recipe_listing(
     stacks = [load_stack(path, context, recipes_dir=recipes_dir) for path in stack_files]
     stop_on_errors(sorted({f for stack in stacks for f in stack.findings}), len(stack_files), "stacks")
     return recipe_listing(result.recipes, context.catalog, stacks)
+
+
+@catalog.command("import")
+@click.argument("config", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--from-hub",
+    "hub_id",
+    metavar="MODEL",
+    help="Download MODEL's config.json from the Hugging Face Hub (needs the `hub` extra: huggingface_hub).",
+)
+@click.option("--revision", help="With --from-hub: the commit, branch or tag to read.")
+@click.option("--id", "hf_id", help="The Hugging Face id the entry lists.  [default: --from-hub MODEL]")
+@click.option("--name", help="The entry's catalog name.  [default: the id's repository part, lower case]")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write a models.yaml there (use its directory with --catalog DIR) instead of printing it.",
+)
+def import_config(
+    config: Path | None,
+    hub_id: str | None,
+    revision: str | None,
+    hf_id: str | None,
+    name: str | None,
+    output: Path | None,
+) -> None:
+    """Print a catalog entry (models.yaml) for the model CONFIG (a config.json) describes.
+
+    Offline from a file; with --from-hub MODEL the config is downloaded first.  The result works with
+    --catalog DIR when written as DIR/models.yaml."""
+    from rocm_vllm.catalog.hf_config import entry_from_config, entry_name, load_config
+    from rocm_vllm.findings import write_out
+    from rocm_vllm.stamp import stamp
+    from rocm_vllm.yamlio import dump_yaml, write_files_atomically
+
+    if (config is None) == (hub_id is None):
+        raise click.UsageError("give a config.json path or --from-hub MODEL (one of them)")
+    if revision and not hub_id:
+        raise click.UsageError("--revision needs --from-hub")
+    if hub_id:
+        config = _download_config(hub_id, revision)
+    assert config is not None
+    model_id = hf_id or hub_id
+    if not model_id:
+        raise click.UsageError("with a config file, give --id ORG/NAME (the Hugging Face id the entry lists)")
+    entry = entry_from_config(load_config(config), model_id, where=str(config))
+    if hub_id and revision:
+        entry["huggingFaceIds"][model_id]["revision"] = revision
+    command = ["rocm-vllm", "catalog", "import", *([f"--from-hub={hub_id}"] if hub_id else [str(config)])]
+    text = dump_yaml({"models": {name or entry_name(model_id): entry}}, header=stamp(command))
+    if output is None:
+        write_out(text)
+    else:
+        write_files_atomically({output: text})
+
+
+def _download_config(hub_id: str, revision: str | None) -> Path:
+    """config.json of `hub_id` through huggingface_hub (its cache and token handling)."""
+    from rocm_vllm.errors import InvalidInputError
+
+    try:
+        from huggingface_hub import hf_hub_download
+    except ImportError:
+        raise InvalidInputError(
+            "--from-hub needs huggingface_hub: pip install 'rocm-vllm[hub]' (or import a downloaded config.json)"
+        ) from None
+    try:
+        return Path(hf_hub_download(repo_id=hub_id, filename="config.json", revision=revision))
+    except Exception as error:  # the hub client raises many kinds (network, auth, missing repo)
+        raise InvalidInputError(f"cannot download {hub_id}'s config.json: {error}") from None

@@ -17,7 +17,9 @@ from rocm_vllm.errors import ExitCode
 @click.option("--gpus-per-node", type=click.IntRange(1, 64), default=8, show_default=True)
 @click.option("--max-nodes", type=click.IntRange(1, 64), default=4, show_default=True)
 @click.option(
-    "--max-model-len", type=click.IntRange(1), help="Context to size for (default: min(model's, 32768))."
+    "--max-model-len",
+    type=click.IntRange(-1),
+    help="Context to size for (default: min(model's, 32768)); -1: the longest that fits each layout (vLLM's fit).",
 )
 @click.option("--dtype", default="auto", show_default=True)
 @click.option(
