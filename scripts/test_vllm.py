@@ -51,7 +51,9 @@ def releases(work: Path) -> list[tuple[str, list[dict[str, Any]]]]:
     """(release description, rendered objects) for every recipe, chart ci scenario and stack."""
     found: list[tuple[str, list[dict[str, Any]]]] = []
     for recipe in sorted((REPO / "recipes").glob("*.yaml")):
-        found.append((f"recipe {recipe.stem}", _render(["render", str(recipe)], work / f"{recipe.stem}.yaml")))
+        found.append(
+            (f"recipe {recipe.stem}", _render(["render", str(recipe)], work / f"{recipe.stem}.yaml"))
+        )
     for scenario in sorted((REPO / "charts" / "rocm-vllm" / "ci").glob("*-values.yaml")):
         found.append((f"chart scenario {scenario.name}", _scenario_objects(scenario)))
     for stack in sorted((REPO / "stacks").glob("*.yaml")):

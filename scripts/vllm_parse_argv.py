@@ -1,8 +1,8 @@
 """Parse `vllm serve` argument lists with vLLM's own parser (run with the Python of a vLLM install).
 
-Input: a JSON file, a list of {"name": ..., "argv": [...]} where argv is what follows `vllm serve` (the model
-first). Output (the RESULTS file; vLLM logs to stdout): a JSON list of {"name", "ok", "error"}, in input order. Exit 0 when every argv was
-accepted, 1 when any was refused, 2 on a usage problem.
+Input: a JSON file, a list of {"name": ..., "argv": [...]} where argv is what follows `vllm serve` (the
+model first). Output: the RESULTS file (vLLM logs to stdout), a JSON list of {"name", "ok", "error"} in
+input order. Exit 0 when every argv was accepted, 1 when any was refused, 2 on a usage problem.
 
 The platform is pinned to CPU before any other vLLM import, as vLLM's bench command does, so the parser
 builds on a machine without a GPU (neither the ROCm nor the CPU platform adds `serve` options). Each argv
@@ -48,7 +48,7 @@ def _parse(argv: list[str]) -> str | None:
     except SystemExit:
         lines = [line for line in stderr.getvalue().splitlines() if line.strip()]
         return lines[-1] if lines else "refused (no message)"
-    except Exception as error:  # noqa: BLE001 - any exception is vLLM refusing the argv
+    except Exception as error:
         return f"{type(error).__name__}: {error}".splitlines()[0][:400]
     return None
 

@@ -14,7 +14,7 @@ from rocm_vllm.vllm_argv import OPTIMIZATION_LEVEL, read_argv
 from rocm_vllm.vllm_facts import load_vllm_facts
 
 sys.path.insert(0, str(Path(__file__).parent))
-from vllm_grammar_cases import ACCEPTED, GPT_OSS_AMD, REFUSED  # noqa: E402
+from vllm_grammar_cases import ACCEPTED, GPT_OSS_AMD, REFUSED
 
 REPO = Path(__file__).resolve().parents[1]
 FLAGS = load_vllm_facts("0.23.0").flags
@@ -63,7 +63,9 @@ def test_the_official_gpt_oss_recipe_resolves_to_its_options() -> None:
         (["--max-model-len", "-1"], "--max-model-len", ("-1",), 2),
     ],
 )
-def test_what_each_form_resolves_to(argv: list[str], name: str, values: tuple[str, ...], consumed: int) -> None:
+def test_what_each_form_resolves_to(
+    argv: list[str], name: str, values: tuple[str, ...], consumed: int
+) -> None:
     (option,) = read_argv([*argv, "--seed", "1"], FLAGS).options[:1]
     assert (option.name, option.values) == (name, values)
     assert read_argv([*argv, "--seed", "1"], FLAGS).options[1].index == consumed
@@ -92,7 +94,9 @@ def test_the_0_29_lists_know_flags_0_23_lacks() -> None:
     assert read_argv(["-dc", "{}"], load_vllm_facts("0.29.0").flags).problems == ()
 
 
-@pytest.mark.skipif(vllm_python() is None, reason="no vLLM install: set ROCM_VLLM_VLLM_PYTHON or run make test-vllm")
+@pytest.mark.skipif(
+    vllm_python() is None, reason="no vLLM install: set ROCM_VLLM_VLLM_PYTHON or run make test-vllm"
+)
 def test_the_table_is_what_vllm_itself_accepts(tmp_path: Path) -> None:
     """The same table through vLLM's real parser (the authoritative run is `make test-vllm`)."""
     python = vllm_python()
@@ -101,7 +105,12 @@ def test_the_table_is_what_vllm_itself_accepts(tmp_path: Path) -> None:
     cases += [{"name": f"refused {i}", "argv": ["some/model", *a]} for i, a in enumerate(REFUSED)]
     (tmp_path / "cases.json").write_text(json.dumps(cases))
     subprocess.run(
-        [str(python), str(REPO / "scripts" / "vllm_parse_argv.py"), str(tmp_path / "cases.json"), str(tmp_path / "out.json")],
+        [
+            str(python),
+            str(REPO / "scripts" / "vllm_parse_argv.py"),
+            str(tmp_path / "cases.json"),
+            str(tmp_path / "out.json"),
+        ],
         capture_output=True,
         timeout=600,
         check=False,

@@ -47,7 +47,9 @@ def _entries(document: LoadedDocument, key: str) -> list[tuple[int, dict[str, An
     if raw is None:
         return []
     if not isinstance(raw, list):
-        raise load_error(document.path, document.line_of((key,)) or 1, f"{key} must be a list of entries", (key,))
+        raise load_error(
+            document.path, document.line_of((key,)) or 1, f"{key} must be a list of entries", (key,)
+        )
     entries = []
     for index, entry in enumerate(raw):
         parts = (key, index)
@@ -58,7 +60,10 @@ def _entries(document: LoadedDocument, key: str) -> list[tuple[int, dict[str, An
         unknown = sorted(set(entry) - allowed)
         if unknown:
             raise load_error(
-                document.path, line, f"unknown key {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}", parts
+                document.path,
+                line,
+                f"unknown key {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}",
+                parts,
             )
         for required in ("name", "reason"):
             value = entry.get(required)
@@ -78,22 +83,27 @@ def load_allow_file(path: Path) -> AllowList:
     document = load_mapping_file(path, "an allow-list file")
     unknown = sorted(set(document.data) - {"env", "flags"})
     if unknown:
-        raise load_error(path, document.line_of((unknown[0],)) or 1, "allowed keys: env, flags", (unknown[0],))
+        raise load_error(
+            path, document.line_of((unknown[0],)) or 1, "allowed keys: env, flags", (unknown[0],)
+        )
     env: dict[str, str] = {}
     for index, entry in _entries(document, "env"):
         name = entry["name"]
         if not ENV_NAME.match(name):
-            parts = ("env", index, "name")
-            raise load_error(path, document.line_of(parts) or 1, f"{name!r} is not an env var name", parts)
+            where: tuple[str | int, ...] = ("env", index, "name")
+            raise load_error(path, document.line_of(where) or 1, f"{name!r} is not an env var name", where)
         env[name] = entry["reason"].strip()
     flags: dict[str, str] = {}
     reasons: dict[str, str] = {}
     for index, entry in _entries(document, "flags"):
         name, arity = entry["name"], entry.get("arity", "value")
-        parts = ("flags", index)
+        parts: tuple[str | int, ...] = ("flags", index)
         if not FLAG_NAME.match(name):
             raise load_error(
-                path, document.line_of((*parts, "name")) or 1, f"{name!r} is not a flag (--name)", (*parts, "name")
+                path,
+                document.line_of((*parts, "name")) or 1,
+                f"{name!r} is not a flag (--name)",
+                (*parts, "name"),
             )
         if arity not in ARITIES:
             raise load_error(

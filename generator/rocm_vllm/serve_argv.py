@@ -121,7 +121,9 @@ def _container_argvs(
     container: Mapping[str, Any], scripts: Mapping[str, str], injected: Iterable[str] = ()
 ) -> list[tuple[str, ...]]:
     env = _env(container, injected)
-    words = [_k8s_expand(str(w), env) for w in (*(container.get("command") or ()), *(container.get("args") or ()))]
+    words = [
+        _k8s_expand(str(w), env) for w in (*(container.get("command") or ()), *(container.get("args") or ()))
+    ]
     if len(words) >= 2 and words[0].rsplit("/", 1)[-1] == "vllm" and words[1] == "serve":
         return [tuple(words[2:])]
     if words and words[0] in SHELLS:

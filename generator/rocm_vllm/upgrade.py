@@ -23,7 +23,11 @@ from rocm_vllm.vllm_argv import read_argv
 from rocm_vllm.vllm_facts import VllmFacts, image_table, load_vllm_facts
 
 CHECK = "upgrade"
-CHOICE_FIELDS = (("dtype", "dtype", ("precision", "dtype")), ("kvCacheDtype", "kv_cache_dtype", ("precision", "kvCacheDtype")), ("quantization", "quantization", ("precision", "quantization")))
+CHOICE_FIELDS = (
+    ("dtype", "dtype", ("precision", "dtype")),
+    ("kvCacheDtype", "kv_cache_dtype", ("precision", "kvCacheDtype")),
+    ("quantization", "quantization", ("precision", "quantization")),
+)
 
 
 def _version_key(version: str) -> tuple[int, ...]:
@@ -40,7 +44,9 @@ class DefaultChange:
 
 @lru_cache(maxsize=1)
 def default_changes() -> tuple[DefaultChange, ...]:
-    text = resources.files("rocm_vllm").joinpath("data", "vllm-default-changes.yaml").read_text("utf-8")
+    text = (
+        resources.files("rocm_vllm").joinpath("data").joinpath("vllm-default-changes.yaml").read_text("utf-8")
+    )
     raw: dict[str, Any] = yaml.safe_load(text)
     return tuple(
         DefaultChange(
@@ -72,7 +78,9 @@ def recipe_upgrade(recipe: Recipe, context: CheckContext, target: VllmFacts) -> 
     findings: list[Finding] = []
 
     def add(parts: tuple[str | int, ...], message: str, severity: Severity = Severity.ERROR) -> None:
-        findings.append(finding_at(document, parts, CHECK, f"vLLM {target.version}: {message}", severity=severity))
+        findings.append(
+            finding_at(document, parts, CHECK, f"vLLM {target.version}: {message}", severity=severity)
+        )
 
     owned = dict.fromkeys(field_table().owned_flags(), "value")
     now = read_argv(recipe.extra_args, {**owned, **current.flags, **context.allow.flags})
@@ -80,7 +88,7 @@ def recipe_upgrade(recipe: Recipe, context: CheckContext, target: VllmFacts) -> 
     already_wrong = {p.index for p in now.problems}
     for problem in then.problems:
         if problem.index not in already_wrong:
-            add(("vllm", "extraArgs", problem.index), problem.message.replace("no flag", "has no flag", 1))
+            add(("vllm", "extraArgs", problem.index), problem.message.replace("no flag", "vllm serve has no flag", 1))
     for name, _ in recipe.env:
         if name in context.allow.env:
             continue
@@ -94,7 +102,9 @@ def recipe_upgrade(recipe: Recipe, context: CheckContext, target: VllmFacts) -> 
             add(parts, f"{value!r} is no longer a valid {key} (accepted: {', '.join(target.choices[key])})")
     set_flags = {option.name for option in then.options} | {option.name for option in now.options}
     for change in default_changes():
-        moves_past = _version_key(current.version) < _version_key(change.since) <= _version_key(target.version)
+        moves_past = (
+            _version_key(current.version) < _version_key(change.since) <= _version_key(target.version)
+        )
         if moves_past and not set_flags & set(change.unless_flags):
             add(("image",), f"{change.change} (source: {change.source})", Severity.WARNING)
     return findings

@@ -126,7 +126,9 @@ class _Reader:
             return self.record(index, token, resolved, (attached,), abbreviation=False, consumed=0)
         if arity == "switch":
             if has_value:
-                self.problem(index, f"{resolved} is a switch and takes no value; use {resolved} or its --no- form")
+                self.problem(
+                    index, f"{resolved} is a switch and takes no value; use {resolved} or its --no- form"
+                )
                 return index + 1
             return self.record(index, token, resolved, (), abbreviation=abbreviation)
         if has_value:

@@ -42,10 +42,15 @@ def check_extra_args(resolved: Resolved, context: CheckContext) -> list[Finding]
             message = f"vllm serve {facts.version} has no flag {name}{hint}"
         add(problem.index, message)
     for option in read.options:
-        positive = "--" + option.name.removeprefix("--no-") if option.name.startswith("--no-") else option.name
+        positive = (
+            "--" + option.name.removeprefix("--no-") if option.name.startswith("--no-") else option.name
+        )
         owner = owned.get(option.name) or owned.get(positive)
         if owner is not None:
-            add(option.index, f"{option.name} is set by the chart from {owner}; set that field instead of passing the flag")
+            add(
+                option.index,
+                f"{option.name} is set by the chart from {owner}; set that field instead of passing the flag",
+            )
         elif option.abbreviation:
             add(
                 option.index,

@@ -12,7 +12,9 @@ from rocm_vllm.errors import ExitCode, UsageError
 
 @click.command("upgrade-check")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--to", "version", required=True, help="The vLLM release to move to (one with extracted lists).")
+@click.option(
+    "--to", "version", required=True, help="The vLLM release to move to (one with extracted lists)."
+)
 @findings_format_option
 @catalog_option
 def upgrade_check(
