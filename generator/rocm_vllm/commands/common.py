@@ -36,7 +36,7 @@ _allow_option = click.option(
     expose_value=False,
     callback=_remember_allow_files,
     help="Allow-list file: extra env vars and vllm serve flags your image reads, each with a reason "
-    "(repeatable; docs/allow-list.md). Also $ROCM_VLLM_ALLOW.",
+    "(repeatable; docs/vllm.md#allow-list). Also $ROCM_VLLM_ALLOW.",
 )
 
 
