@@ -4,8 +4,9 @@ Renders every recipe (recipes/), every chart ci scenario (charts/rocm-vllm/ci/*-
 (stacks/) through the charts with the project's own CLI, reads each `vllm serve` argument list out of the
 manifests (rocm_vllm.serve_argv: container command/args or the launch script), writes them to
 OUT/argv.json, and runs scripts/vllm_parse_argv.py over them with the Python of a vLLM install (CPU platform
-pinned). Exit 1 names every release and pod whose argument list vLLM refuses; a line whose image carries
-another vLLM release than the installed one is skipped and listed.
+pinned). It first compares vllm-<version>-flags.txt with the real parser's options (names and arities).
+Exit 1 names every list difference and every release and pod whose argument list vLLM refuses; a line
+whose image carries another vLLM release than the installed one is skipped and listed.
 
 Usage: python scripts/test_vllm.py --vllm-python .venv-vllm/bin/python [--out build/test-vllm]
 """
@@ -83,6 +84,32 @@ def cases(work: Path, installed: str) -> tuple[list[dict[str, Any]], list[str]]:
     return parsed, skipped
 
 
+def compare_options(vllm_python: Path, version: str, out: Path) -> list[str]:
+    """Differences between the extracted flags list of `version` and the real parser's options."""
+    from rocm_vllm.vllm_facts import load_vllm_facts
+
+    options_file = out / "options.json"
+    subprocess.run(
+        [str(vllm_python), str(REPO / "scripts" / "vllm_parse_argv.py"), "--options", str(options_file)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True,
+    )  # fmt: skip
+    real: dict[str, str] = json.loads(options_file.read_text(encoding="utf-8"))
+    extracted = {
+        name: ("value" if arity == "json" else arity)
+        for name, arity in load_vllm_facts(version).flags.items()
+    }
+    problems = [
+        f"{name}: vLLM has it, the extracted list lacks it" for name in sorted(set(real) - set(extracted))
+    ]
+    problems += [f"{name}: in the extracted list, not in vLLM" for name in sorted(set(extracted) - set(real))]
+    problems += [
+        f"{name}: extracted as {extracted[name]}, vLLM's parser has {real[name]}"
+        for name in sorted(set(real) & set(extracted))
+        if real[name] != extracted[name]
+    ]
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--vllm-python", type=Path, required=True, help="the Python of a vLLM install")
@@ -94,6 +121,10 @@ def main(argv: list[str] | None = None) -> int:
     ).stdout.strip()  # fmt: skip
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "renders").mkdir(exist_ok=True)
+    drift = compare_options(args.vllm_python, version, args.out)
+    for line in drift:
+        print(f"FLAGS LIST DRIFT (vllm-{version}-flags.txt against vLLM's parser): {line}")
+    print(f"vLLM {version}'s parser and vllm-{version}-flags.txt: {len(drift)} difference(s)")
     found, skipped = cases(args.out / "renders", version)
     argv_file, results_file = args.out / "argv.json", args.out / "results.json"
     argv_file.write_text(json.dumps(found, indent=1) + "\n", encoding="utf-8")
@@ -112,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"REFUSED by vLLM {version}: {result['name']}: {result['error']}")
     print(f"vLLM {version} parsed {len(results)} vllm serve line(s): {len(results) - len(refused)} accepted, "
           f"{len(refused)} refused, {len(skipped)} skipped (argument lists: {argv_file})")  # fmt: skip
-    return 1 if refused or not results else 0
+    return 1 if refused or drift or not results else 0
 
 
 if __name__ == "__main__":

@@ -11,6 +11,9 @@ subcommand's `subparser_init` (FlexibleArgumentParser with its rewriting of dott
 underscores), the subcommand's `validate`, and `AsyncEngineArgs.from_cli_args`. Engine configuration
 needs a GPU and the model's config, so it is not run.
 
+`--options OPTIONS.json` writes the real parser's option strings and arities instead, so the lists the
+extraction script derived from the wheel can be compared with vLLM itself.
+
 This script imports nothing from rocm_vllm: it runs in vLLM's environment, not the project's.
 """
 
@@ -53,9 +56,39 @@ def _parse(argv: list[str]) -> str | None:
     return None
 
 
+def serve_options() -> dict[str, str]:
+    """Every option string of the real `serve` parser -> switch | optional | list | value (one word: value or json)."""
+    import argparse
+
+    from vllm.entrypoints.cli.serve import ServeSubcommand
+    from vllm.utils.argparse_utils import FlexibleArgumentParser
+
+    parser = FlexibleArgumentParser(prog="vllm")
+    serve = ServeSubcommand().subparser_init(parser.add_subparsers(dest="subparser"))
+    options: dict[str, str] = {}
+    for action in serve._actions:
+        if isinstance(action, argparse.BooleanOptionalAction) or action.nargs == 0:
+            arity = "switch"
+        elif action.nargs == "?":
+            arity = "optional"
+        elif action.nargs in ("+", "*"):
+            arity = "list"
+        else:
+            arity = "value"
+        for option in action.option_strings:
+            if option not in ("-h", "--help"):
+                options[option] = arity
+    return options
+
+
 def main(argv: list[str]) -> int:
+    if len(argv) == 2 and argv[0] == "--options":
+        _pin_cpu_platform()
+        with open(argv[1], "w", encoding="utf-8") as handle:
+            json.dump(serve_options(), handle, indent=1, sort_keys=True)
+        return 0
     if len(argv) != 2:
-        print("usage: vllm_parse_argv.py CASES.json RESULTS.json", file=sys.stderr)
+        print("usage: vllm_parse_argv.py CASES.json RESULTS.json | --options OPTIONS.json", file=sys.stderr)
         return 2
     with open(argv[0], encoding="utf-8") as handle:
         cases = json.load(handle)

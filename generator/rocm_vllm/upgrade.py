@@ -88,7 +88,10 @@ def recipe_upgrade(recipe: Recipe, context: CheckContext, target: VllmFacts) -> 
     already_wrong = {p.index for p in now.problems}
     for problem in then.problems:
         if problem.index not in already_wrong:
-            add(("vllm", "extraArgs", problem.index), problem.message.replace("no flag", "vllm serve has no flag", 1))
+            add(
+                ("vllm", "extraArgs", problem.index),
+                problem.message.replace("no flag", "vllm serve has no flag", 1),
+            )
     for name, _ in recipe.env:
         if name in context.allow.env:
             continue
