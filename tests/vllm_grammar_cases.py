@@ -49,6 +49,16 @@ ACCEPTED: list[list[str]] = [
     ["--served-model-name", "a", "b"],
     ["--enable-prefix"],
     ["--kv-cache-dtype", "fp8"],
+    ["--max-model-len", "auto"],
+    ["-qfp8"],
+    ["-as", "2"],  # a unique prefix of -asc
+    ["--compilation.mode=3"],  # a dotted key on an abbreviated option
+    ["--speculative_config.method=mtp"],
+    ["-cc.mode", "3"],
+    ["--allowed-origins.x=1"],  # the CORS lists are parsed with json.loads, so a dotted key parses
+    # the parser (and from_cli_args) pass any -O value on; the engine config types it later (not run here)
+    ["-Odecode"],
+    ["-O4"],
 ]
 
 REFUSED: list[list[str]] = [
@@ -65,4 +75,6 @@ REFUSED: list[list[str]] = [
     ["--max-model-len"],
     ["fp8"],
     ["--no-such-flag", "1"],
+    ["-O"],
+    ["-d", "2"],
 ]
