@@ -73,6 +73,16 @@ def test_a_script_file_from_a_config_map() -> None:
     assert command.argv == ("m", "--port", "9")
 
 
+def test_sh_c_with_arguments_forwards_them_through_dollar_at() -> None:
+    """The chart's files/ray-leader.sh form: `sh -c SCRIPT NAME ARG...` and `exec vllm serve "$@" --x y`."""
+    script = (
+        'log() { :; }\nlog "starting vllm serve with the Ray executor"\nexec vllm serve "$@" --backend ray\n'
+    )
+    obj = deployment({"command": ["/bin/sh", "-c", script], "args": ["ray-leader", "m", "--port", "8000"]})
+    (command,) = serve_commands([obj])
+    assert command.argv == ("m", "--port", "8000", "--backend", "ray")
+
+
 def test_containers_without_vllm_serve_are_skipped() -> None:
     assert serve_commands([deployment({"command": ["sleep", "1"]}), {"kind": "Service"}]) == []
 

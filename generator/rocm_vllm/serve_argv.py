@@ -1,11 +1,12 @@
 """The `vllm serve` argument lists inside rendered manifests, as the container would run them.
 
 A container runs vLLM either directly (`command: [vllm, serve]`, `args: [...]`) or through a shell launch
-script (`sh -c SCRIPT`, or a script file from a ConfigMap the pod mounts) whose `vllm serve ...` line takes
-its values from env vars. Both are read here: Kubernetes' `$(VAR)` expansion of command/args, and the shell's
-`$VAR`/`${VAR}` expansion of script lines, from the container's env. An env var whose value Kubernetes fills in
-at run time (downward API, Secrets) gets a stand-in value (`RUNTIME_STANDIN`) so the argument list still
-parses: vLLM's parser types the flag, not the pod.
+script (`sh -c SCRIPT NAME ARG...`, as the chart's files/ray-*.sh are run, or a script file from a ConfigMap
+the pod mounts) whose `vllm serve ...` line takes its arguments from `"$@"` and env vars. Both are read here:
+Kubernetes' `$(VAR)` expansion of command/args, and the shell's `$VAR`/`${VAR}` expansion of script lines, from
+the container's env. An env var whose value Kubernetes fills in at run time (downward API, Secrets, the
+LeaderWorkerSet's LWS_*) gets a stand-in value (`RUNTIME_STANDIN`) so the argument list still parses: vLLM's
+parser types the flag, not the pod.
 
 Used by `make test-vllm` (every rendered `vllm serve` line through vLLM's real parser).
 """
@@ -27,7 +28,8 @@ SHELLS = frozenset({"sh", "/bin/sh", "bash", "/bin/bash", "/usr/bin/env"})
 LWS_INJECTED = ("LWS_GROUP_SIZE", "LWS_LEADER_ADDRESS", "LWS_WORKER_INDEX")
 _K8S_VAR = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 _SHELL_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-=][^}]*)?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
-_SERVE = re.compile(r"(?:^|[\s;&|(])(?:exec\s+)?vllm\s+serve(?=\s|$)")
+# A command line that runs vLLM: `vllm serve ...` or `exec vllm serve ...` (a log line that mentions it is not)
+_SERVE = re.compile(r"^\s*(?:exec\s+)?vllm\s+serve(?=\s|$)")
 
 
 @dataclass(frozen=True)
@@ -84,8 +86,11 @@ def _logical_lines(script: str) -> list[str]:
     return script.replace("\\\n", " ").splitlines()
 
 
-def serve_argvs_in_script(script: str, env: Mapping[str, str]) -> list[tuple[str, ...]]:
-    """The argument list of every `vllm serve` line of a shell script, its env vars expanded."""
+def serve_argvs_in_script(
+    script: str, env: Mapping[str, str], positional: tuple[str, ...] = ()
+) -> list[tuple[str, ...]]:
+    """The argument list of every `vllm serve` line of a shell script, its env vars expanded and `"$@"` replaced
+    by the script's arguments (`sh -c SCRIPT NAME ARG...`: `positional` is ARG...)."""
     found: list[tuple[str, ...]] = []
     for line in _logical_lines(script):
         if line.lstrip().startswith("#"):
@@ -103,7 +108,13 @@ def serve_argvs_in_script(script: str, env: Mapping[str, str]) -> list[tuple[str
         for word in words:
             if word in ("&&", "||", ";", "|", "&"):
                 break
-            argv.append(_shell_expand(word, env) if "$" in word else word)
+            if word == "$@":
+                argv.extend(positional)
+            elif re.fullmatch(r"\$\{?[1-9]\}?", word):
+                number = int(word.strip("${}"))
+                argv.append(positional[number - 1] if number <= len(positional) else "")
+            else:
+                argv.append(_shell_expand(word, env) if "$" in word else word)
         found.append(tuple(argv))
     return found
 
@@ -127,9 +138,9 @@ def _container_argvs(
     if len(words) >= 2 and words[0].rsplit("/", 1)[-1] == "vllm" and words[1] == "serve":
         return [tuple(words[2:])]
     if words and words[0] in SHELLS:
-        inline = next((words[i + 1] for i, w in enumerate(words[:-1]) if w == "-c"), None)
-        if inline is not None:
-            return serve_argvs_in_script(inline, env)
+        at = next((i for i, w in enumerate(words[:-1]) if w == "-c"), None)
+        if at is not None:  # sh -c SCRIPT [NAME [ARG...]]: NAME is $0, the ARGs are "$@"
+            return serve_argvs_in_script(words[at + 1], env, tuple(words[at + 3 :]))
         for word in words[1:]:  # `sh /scripts/launch.sh`: a script file from a ConfigMap
             name = word.rsplit("/", 1)[-1]
             if name in scripts:
