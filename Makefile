@@ -14,8 +14,12 @@ PLAIN_HTTP ?=
 REPOSITORY_DIR ?= dist/repository
 VALUES ?= values
 SCAN_VENV ?= .venv-scan
+# make test-vllm: vLLM's own parser, installed from PyPI into its own virtualenv (≈9 GB with torch; pip's
+# cache is reused). VLLM_VENV may point at an existing install of the same version.
+VLLM_VENV ?= .venv-vllm
+VLLM_PIN ?= 0.23.0
 
-.PHONY: index publish help install generate validate test test-launch lint typecheck unit check-drift golden bench wheel package crds e2e scan schemas docs clean
+.PHONY: index publish help install generate validate test test-launch test-vllm lint typecheck unit check-drift golden bench wheel package crds e2e scan schemas docs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -56,6 +60,16 @@ $(LAUNCH_STAMP): tests/launch/requirements.txt
 
 test-launch: $(STAMP) $(LAUNCH_STAMP) ## Run the chart's Ray launch scripts for real: two pods in network namespaces (root)
 	ROCM_VLLM_LAUNCH=1 ROCM_VLLM_LAUNCH_VENV=$(LAUNCH_VENV) $(BIN)/pytest -q tests/launch
+
+test-vllm: $(STAMP) ## Every rendered vllm serve line (recipes, chart ci scenarios, stacks) through vLLM's real parser
+	@if ! $(VLLM_VENV)/bin/python -c 'import importlib.metadata as m, sys; sys.exit(m.version("vllm") != "$(VLLM_PIN)")' 2>/dev/null; then \
+	  echo "installing vllm==$(VLLM_PIN) into $(VLLM_VENV) (from PyPI; several minutes the first time)"; \
+	  $(PYTHON) -m venv $(VLLM_VENV) && \
+	  $(VLLM_VENV)/bin/python -m pip install --quiet --upgrade pip && \
+	  $(VLLM_VENV)/bin/python -m pip install --quiet 'vllm==$(VLLM_PIN)'; \
+	fi
+	ROCM_VLLM_VLLM_PYTHON=$(VLLM_VENV)/bin/python $(BIN)/pytest -q tests/test_vllm_argv.py -k vllm_itself
+	$(BIN)/python scripts/test_vllm.py --vllm-python $(VLLM_VENV)/bin/python --out build/test-vllm
 
 check-drift: $(STAMP) ## Fail when values/ or Chart-index.yaml differ from what recipes/ and charts/ give
 	$(BIN)/rocm-vllm generate $(RECIPES) --out $(VALUES) --check

@@ -62,6 +62,12 @@ ENV_ACCESS_MARKERS = ("environ", "getenv")
 ARGPARSE_BUILTINS = frozenset({"-h", "--help"})
 
 VALUE, SWITCH, OPTIONAL = "value", "switch", "optional"
+# A value that is a JSON object: vLLM's parser also takes it key by key (`--compilation-config.mode=3`,
+# `-cc.mode=3`), folding the keys into one JSON object (FlexibleArgumentParser, utils/argparse_utils.py).
+JSON = "json"
+# One or more values (`nargs="+"`): `--served-model-name a b`.
+LIST = "list"
+COLLECTIONS = frozenset({"list", "tuple", "set"})
 
 
 class ExtractionError(RuntimeError):
@@ -370,11 +376,19 @@ def field_arity(src: WheelSources, module: str, annotation: ast.expr) -> str:
     leaves = type_leaves(src, module, annotation)
     names = {leaf.name for leaf in leaves}
     if any(leaf.is_dataclass for leaf in leaves):
-        return VALUE
+        return JSON  # parsed with pydantic from JSON
     if names == {"bool", "str", "None"}:
         return OPTIONAL
     if "bool" in names:
         return NEGATABLE_ACTION
+    if "Literal" in names:
+        return VALUE
+    if names & COLLECTIONS:
+        return LIST  # collection_to_kwargs: nargs="+" (fixed-length tuples are not used by serve options)
+    if names & {"int", "float"}:
+        return VALUE
+    if "dict" in names:
+        return JSON  # json.loads, or union_dict_and_str (a JSON object or a plain string)
     return VALUE
 
 
@@ -520,6 +534,8 @@ class ParserWalker:
                 return _action_arity(self.src, ctx.module, kw.value)
             if kw.arg == "nargs" and _literal_str(kw.value) == "?":
                 return OPTIONAL
+            if kw.arg == "nargs" and _literal_str(kw.value) in ("+", "*"):
+                return LIST
         return None
 
     def _splatted_arity(self, ctx: FunctionContext, call: ast.Call) -> str | None:
@@ -564,8 +580,10 @@ class ParserWalker:
     def _field_kwargs_arity(self, ctx: FunctionContext, var: str, field_name: str, lineno: int) -> str:
         """`var["field"]` where `var = get_kwargs(Config)`: the arity `_compute_kwargs` gives it."""
         override = _subscript_assignment(ctx.func, var, field_name, "action")
-        if override is not None:
-            return _action_arity(self.src, ctx.module, override)
+        type_override = _subscript_assignment(ctx.func, var, field_name, "type")
+        arity = _overridden_arity(self.src, ctx.module, override, type_override)
+        if arity is not None:
+            return arity
         source = ctx.assignments.get(var)
         if not (
             isinstance(source, ast.Call) and _decorator_name(source.func) == "get_kwargs" and source.args
@@ -614,11 +632,30 @@ class ParserWalker:
             override = next(
                 (o for m in methods if (o := _subscript_assignment(m, None, name, "action"))), None
             )
-            if override is not None:
-                arity = _action_arity(self.src, module, override)
-            else:
-                arity = field_arity(self.src, module, annotation)
+            type_override = next(
+                (o for m in methods if (o := _subscript_assignment(m, None, name, "type"))), None
+            )
+            arity = _overridden_arity(self.src, module, override, type_override) or field_arity(
+                self.src, module, annotation
+            )
             self.options.append(Option(strings, arity, f"{ctx.module}:{call.lineno}:{cls.name}"))
+
+
+def _overridden_arity(
+    src: WheelSources, module: str, action: ast.expr | None, type_: ast.expr | None
+) -> str | None:
+    """Arity set by `kwargs["f"]["action"] = ...` / `["type"] = json.loads`, or None to use the field's type.
+
+    A custom value-taking action (LoRAParserAction) keeps the field's `nargs`, so only switch-like and
+    negatable actions decide; `type = json.loads` (the CORS lists) makes the value one JSON document.
+    """
+    if action is not None:
+        arity = _action_arity(src, module, action)
+        if arity != VALUE or isinstance(action, ast.Constant):
+            return arity
+    if type_ is not None and isinstance(type_, ast.Attribute) and type_.attr == "loads":
+        return JSON
+    return None
 
 
 def _is_dashed_key_fstring(node: ast.JoinedStr) -> bool:
@@ -915,10 +952,11 @@ def header(version: str, wheel_name: str, sha256: str, what: str) -> list[str]:
 
 FLAGS_NOTES = [
     "# Format: <option><TAB><arity>. arity: value = takes an argument; switch = takes none;",
-    "#   optional = argument may be omitted (bare flag means true). Short aliases (-tp) are listed too.",
+    "#   optional = argument may be omitted (bare flag means true); list = one or more values;",
+    "#   json = a JSON object, also given key by key (--compilation-config.mode=3, -cc.mode=3, key+ appends).",
+    "#   Short aliases (-tp) are listed too.",
     "# vLLM also accepts underscores for dashes in the name part (--max_model_len), `--name=value`,",
-    "#   dotted JSON keys of a listed option (--compilation-config.mode 3), -O<n> for --optimization-level,",
-    "#   and argparse prefix abbreviations; -h/--help are not listed.",
+    "#   -O<n> for --optimization-level, and argparse prefix abbreviations; -h/--help are not listed.",
 ]
 
 

@@ -130,7 +130,7 @@ def test_every_command_lives_in_commands_and_cli_only_wires() -> None:
     from rocm_vllm.cli import LazyGroup, cli
 
     assert {target.split(":")[0] for target in LazyGroup.LAZY_COMMANDS.values()} == {
-        f"rocm_vllm.commands.{name}" for name in LazyGroup.LAZY_COMMANDS
+        f"rocm_vllm.commands.{name.replace('-', '_')}" for name in LazyGroup.LAZY_COMMANDS
     }
     assert not cli.commands  # nothing defined in cli.py itself
 

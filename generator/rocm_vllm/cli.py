@@ -26,6 +26,7 @@ class LazyGroup(click.Group):
         "render": "rocm_vllm.commands.render:render",
         "select": "rocm_vllm.commands.select:select",
         "stack": "rocm_vllm.commands.stack:stack",
+        "upgrade-check": "rocm_vllm.commands.upgrade_check:upgrade_check",
         "validate": "rocm_vllm.commands.validate:validate",
     }
 

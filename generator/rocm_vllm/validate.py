@@ -26,8 +26,12 @@ class ValidationResult:
         return not has_errors(self.findings)
 
 
-def default_context(catalog_dirs: tuple[Path, ...] = ()) -> CheckContext:
-    return CheckContext(catalog=load_catalog(catalog_dirs), vllm=load_vllm_facts())
+def default_context(catalog_dirs: tuple[Path, ...] = (), allow_files: tuple[Path, ...] = ()) -> CheckContext:
+    from rocm_vllm.allowlist import load_allow_files
+
+    return CheckContext(
+        catalog=load_catalog(catalog_dirs), vllm=load_vllm_facts(), allow=load_allow_files(allow_files)
+    )
 
 
 def recipe_files(paths: list[Path]) -> list[Path]:

@@ -1,4 +1,4 @@
-"""What the pinned vLLM version accepts: its flags, the env vars it and its platform read, and its choices.
+"""What a vLLM release accepts: its flags, the env vars it and its platform read, and its choices.
 
 The lists are generated from the published vLLM wheel by scripts/extract_vllm_cli.py and committed under
 rocm_vllm/data/, so checks never guess what a version supports.
@@ -41,7 +41,7 @@ def _non_comment_lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=4)
 def load_vllm_facts(version: str = VLLM_VERSION) -> VllmFacts:
     flags: dict[str, str] = {}
     for line in _non_comment_lines(_data_text(f"vllm-{version}-flags.txt")):
@@ -58,3 +58,37 @@ def load_vllm_facts(version: str = VLLM_VERSION) -> VllmFacts:
     choices_raw: dict[str, Any] = yaml.safe_load(_data_text(f"vllm-{version}-choices.yaml"))
     choices = {key: tuple(str(v) for v in values) for key, values in choices_raw.items()}
     return VllmFacts(version, flags, env_names, frozenset(platform_names), prefixes, choices)
+
+
+@dataclass(frozen=True)
+class ImageVersion:
+    repository: str
+    tag: str
+    vllm: str
+    source: str
+
+
+@dataclass(frozen=True)
+class ImageTable:
+    default: str
+    images: tuple[ImageVersion, ...]
+
+    @property
+    def versions(self) -> tuple[str, ...]:
+        """Every release that has extracted lists, oldest first."""
+        found = {self.default, *(image.vllm for image in self.images)}
+        return tuple(sorted(found, key=lambda v: tuple(int(p) for p in v.split("."))))
+
+
+@lru_cache(maxsize=1)
+def image_table() -> ImageTable:
+    raw: dict[str, Any] = yaml.safe_load(_data_text("vllm-images.yaml"))
+    images = tuple(
+        ImageVersion(str(i["repository"]), str(i["tag"]), str(i["vllm"]), " ".join(str(i["source"]).split()))
+        for i in raw["images"]
+    )
+    return ImageTable(str(raw["default"]), images)
+
+
+def known_versions() -> tuple[str, ...]:
+    return image_table().versions

@@ -73,8 +73,8 @@ def test_ci_entry_point_passes_shellcheck_and_installs_the_test_registry() -> No
     # Installed only when missing (and never fatal): tests/test_publish.py skips, naming why, without it.
     assert "if ! command -v docker-registry" in text
     assert "apt-get install -y -qq docker-registry" in text and "could not install docker-registry" in text
-    # The README's test command, then the launch-script suite (tests/launch) and the scanners (issue 11: both after
-    # `make test`).
+    # The README's test command, then the launch-script suite (tests/launch), vLLM's own parser on every rendered
+    # serve line (issue 12) and the scanners (issue 11), all after `make test`.
     commands = [line for line in text.splitlines() if line.startswith("make ")]
-    assert commands == ["make test", "make test-launch", "make scan"]
+    assert commands == ["make test", "make test-launch", "make test-vllm", "make scan"]
     assert text.rstrip().endswith("make scan")

@@ -43,6 +43,7 @@ class ServeSubcommand:
 
 CLI_ARGS = """
 import argparse
+import json
 from dataclasses import field
 
 from vllm.config import config
@@ -54,10 +55,14 @@ class BaseFrontendArgs:
     enable_auto_tool_choice: bool = False
     max_log_len: int | None = None
     middleware: list[str] = field(default_factory=list)
+    allowed_origins: list[str] = field(default_factory=list)
+    served_names: list[str] | None = None
+    extra_kwargs: dict[str, int] | None = None
 
     @classmethod
     def _customize_cli_kwargs(cls, frontend_kwargs):
         frontend_kwargs["middleware"]["action"] = "append"
+        frontend_kwargs["allowed_origins"]["type"] = json.loads
         frontend_kwargs["max_log_len"]["flags"] = ["-mll"]
         return frontend_kwargs
 
@@ -258,7 +263,10 @@ EXPECTED_FLAGS = {
     "--no-enable-lora": "switch",
     "--enable-prefix-caching": "switch",
     "--no-enable-prefix-caching": "switch",
-    "--eplb-config": "value",
+    "--eplb-config": "json",  # a dataclass: one JSON object, or its keys one by one
+    "--allowed-origins": "json",  # type = json.loads replaces the list's nargs
+    "--served-names": "list",  # list[str]: nargs="+"
+    "--extra-kwargs": "json",  # dict: json.loads
     "--headless": "switch",
     "--hf-token": "optional",
     "--max-log-len": "value",
@@ -378,11 +386,12 @@ def test_committed_flags_contain_well_known_options(flag: str) -> None:
 
 
 def test_committed_lists_are_sorted_and_unique() -> None:
-    for name in ("vllm-0.23.0-flags.txt", "vllm-0.23.0-env.txt"):
-        lines = body_lines(DATA / name)
-        assert lines == sorted(set(lines)), name
-    arities = {line.split("\t")[1] for line in body_lines(DATA / "vllm-0.23.0-flags.txt")}
-    assert arities <= {"value", "switch", "optional"}
+    for version in ("0.23.0", "0.29.0"):
+        for name in (f"vllm-{version}-flags.txt", f"vllm-{version}-env.txt"):
+            lines = body_lines(DATA / name)
+            assert lines == sorted(set(lines)), name
+        arities = {line.split("\t")[1] for line in body_lines(DATA / f"vllm-{version}-flags.txt")}
+        assert arities == {"value", "switch", "optional", "list", "json"}
 
 
 def test_choices_come_from_the_literal_aliases(tmp_path: Path) -> None:

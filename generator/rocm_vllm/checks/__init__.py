@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from rocm_vllm.allowlist import AllowList
 from rocm_vllm.catalog import Catalog, Checkpoint, GpuSpec, ModelSpec
 from rocm_vllm.findings import Finding
 from rocm_vllm.recipe import Recipe, recipe_from_document
@@ -21,7 +22,19 @@ from rocm_vllm.yamlio import LoadedDocument
 @dataclass(frozen=True)
 class CheckContext:
     catalog: Catalog
-    vllm: VllmFacts
+    vllm: VllmFacts  # the release the recipe's image carries (check_recipe_document picks it per recipe)
+    allow: AllowList = field(default_factory=AllowList)  # the user's extra env vars and flags
+
+    def flags(self) -> dict[str, str]:
+        """The release's options and the allow-list's extra ones."""
+        return {**self.vllm.flags, **self.allow.flags}
+
+    def for_release(self, version: str) -> CheckContext:
+        if version == self.vllm.version:
+            return self
+        from rocm_vllm.vllm_facts import load_vllm_facts
+
+        return dataclasses.replace(self, vllm=load_vllm_facts(version))
 
 
 @dataclass(frozen=True)
@@ -87,6 +100,11 @@ def check_recipe_document(
     if gpu is not None:  # the catalog's device ids reach the chart through the recipe's values
         recipe = dataclasses.replace(recipe, gpu_device_ids=gpu.device_ids)
     resolved = resolve(recipe, context.catalog)
+    from rocm_vllm.checks.image import image_release
+
+    release = image_release(recipe.image_repository, recipe.image_tag)
+    if release.version is not None:  # flags, env vars and choices of the release the image carries
+        context = context.for_release(release.version)
     findings: list[Finding] = []
     for check in all_checks():
         findings.extend(check(resolved, context))

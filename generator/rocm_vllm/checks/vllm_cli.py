@@ -6,7 +6,8 @@ import difflib
 
 from rocm_vllm.checks import CheckContext, Resolved
 from rocm_vllm.fields import field_table
-from rocm_vllm.findings import Finding, finding_at
+from rocm_vllm.findings import Finding, Severity, finding_at
+from rocm_vllm.vllm_argv import read_argv
 
 # Env vars the chart sets from its own values: a recipe must not fight them.
 CHART_OWNED_ENV: dict[str, str] = {
@@ -19,76 +20,44 @@ CHART_OWNED_ENV: dict[str, str] = {
 }
 
 
-def normalize_flag(name: str) -> str:
-    """The option vLLM's parser resolves a spelling to: underscores before any `.` become dashes
-    (`--max_model_len`), and a dotted key (`--compilation-config.mode`) belongs to its base option."""
-    if not name.startswith("--"):
-        return name
-    base = name.split(".", 1)[0]
-    return base.replace("_", "-")
-
-
 def check_extra_args(resolved: Resolved, context: CheckContext) -> list[Finding]:
-    r, flags = resolved.recipe, context.vllm.flags
+    """One finding per token vLLM's parser would refuse, or that fights a flag the chart writes."""
+    r, facts = resolved.recipe, context.vllm
     owned = field_table().owned_flags()  # flags the chart writes from a field or by itself: never twice
+    flags = {**dict.fromkeys(owned, "value"), **context.flags()}
     findings: list[Finding] = []
-    expects_value = False
-    for index, token in enumerate(r.extra_args):
-        where = ("vllm", "extraArgs", index)
-        if expects_value:
-            expects_value = False
-            continue
-        if not token.startswith("-"):
-            findings.append(
-                finding_at(
-                    r.document,
-                    where,
-                    "vllm-flags",
-                    f"{token!r} is not a flag and follows no flag that takes a value; "
-                    "write flags as --name value or --name=value",
-                )
-            )
-            continue
-        name, has_inline_value, _ = token.partition("=")
-        name = normalize_flag(name)
-        if name in owned:
-            findings.append(
-                finding_at(
-                    r.document,
-                    where,
-                    "vllm-flags",
-                    f"{name} is set by the chart from {owned[name]}; "
-                    "set that field instead of passing the flag",
-                )
-            )
-            continue
-        if name not in flags:
+
+    def add(index: int, message: str, severity: Severity = Severity.ERROR) -> None:
+        findings.append(
+            finding_at(r.document, ("vllm", "extraArgs", index), "vllm-flags", message, severity=severity)
+        )
+
+    read = read_argv(r.extra_args, flags)
+    for problem in read.problems:
+        message = problem.message
+        if message.startswith("no flag "):
+            name = message.removeprefix("no flag ")
             close = difflib.get_close_matches(name, list(flags), n=1, cutoff=0.75)
             hint = f"; did you mean {close[0]}?" if close else ""
-            findings.append(
-                finding_at(
-                    r.document,
-                    where,
-                    "vllm-flags",
-                    f"vllm serve {context.vllm.version} has no flag {name}{hint}",
-                )
+            message = f"vllm serve {facts.version} has no flag {name}{hint}"
+        add(problem.index, message)
+    for option in read.options:
+        positive = (
+            "--" + option.name.removeprefix("--no-") if option.name.startswith("--no-") else option.name
+        )
+        owner = owned.get(option.name) or owned.get(positive)
+        if owner is not None:
+            add(
+                option.index,
+                f"{option.name} is set by the chart from {owner}; set that field instead of passing the flag",
             )
-            continue
-        if flags[name] == "optional":
-            continue  # a bare flag and a flag with a value are both valid (e.g. --hf-token)
-        if flags[name] == "switch" and has_inline_value:
-            findings.append(
-                finding_at(
-                    r.document,
-                    where,
-                    "vllm-flags",
-                    f"{name} is a switch and takes no value; use {name} or its --no- form",
-                )
+        elif option.abbreviation:
+            add(
+                option.index,
+                f"{option.written.split('=')[0]} is an abbreviation vLLM {facts.version} expands to {option.name}; "
+                "write it in full (a later vLLM flag can make the abbreviation ambiguous)",
+                Severity.WARNING,
             )
-        elif flags[name] == "value" and not has_inline_value:
-            if index + 1 >= len(r.extra_args):
-                findings.append(finding_at(r.document, where, "vllm-flags", f"{name} needs a value"))
-            expects_value = True
     return findings
 
 
@@ -102,7 +71,7 @@ def check_env(resolved: Resolved, context: CheckContext) -> list[Finding]:
             findings.append(
                 finding_at(r.document, where, "env", f"{name} is managed by {CHART_OWNED_ENV[name]}")
             )
-        elif not facts.env_is_known(name):
+        elif not facts.env_is_known(name) and name not in context.allow.env:
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
             hint = f"; did you mean {close[0]}?" if close else ""
             findings.append(
@@ -111,7 +80,8 @@ def check_env(resolved: Resolved, context: CheckContext) -> list[Finding]:
                     where,
                     "env",
                     f"nothing in vLLM {facts.version} or its platform (RCCL, HIP, PyTorch, Ray, "
-                    f"Hugging Face) reads {name}, so setting it does nothing{hint}",
+                    f"Hugging Face, Triton, AITER) reads {name}, so setting it does nothing{hint}; if your "
+                    "image does read it, allow it in an allow-list file (--allow FILE) with the reason",
                 )
             )
     return findings

@@ -12,13 +12,38 @@ import click
 
 from rocm_vllm.errors import ExitCode
 
-catalog_option = click.option(
+_catalog_dirs_option = click.option(
     "--catalog",
     "catalog_dirs",
     multiple=True,
     type=click.Path(path_type=Path, file_okay=False),
     help="Directory with extra gpus.yaml/models.yaml entries laid over the built-in catalog (repeatable).",
 )
+ALLOW_FILES_KEY = "rocm_vllm.allow_files"
+
+
+def _remember_allow_files(ctx: click.Context, _param: click.Parameter, value: tuple[Path, ...]) -> None:
+    ctx.meta[ALLOW_FILES_KEY] = tuple(value)
+
+
+_allow_option = click.option(
+    "--allow",
+    "--env-allow",
+    "allow_files",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    envvar="ROCM_VLLM_ALLOW",
+    expose_value=False,
+    callback=_remember_allow_files,
+    help="Allow-list file: extra env vars and vllm serve flags your image reads, each with a reason "
+    "(repeatable; docs/vllm.md#allow-list). Also $ROCM_VLLM_ALLOW.",
+)
+
+
+def catalog_option(func: Any) -> Any:
+    """--catalog DIR and --allow FILE: the two ways a user extends what the checks know."""
+    return _catalog_dirs_option(_allow_option(func))
+
 
 recipes_dir_option = click.option(
     "--recipes-dir",
@@ -45,7 +70,9 @@ findings_format_option = click.option(
 def check_context(catalog_dirs: tuple[Path, ...]) -> Any:
     from rocm_vllm.validate import default_context
 
-    return default_context(catalog_dirs)
+    ctx = click.get_current_context(silent=True)
+    allow_files = ctx.meta.get(ALLOW_FILES_KEY, ()) if ctx is not None else ()
+    return default_context(catalog_dirs, allow_files)
 
 
 def write_output(text: str, output: Path | None) -> None:
