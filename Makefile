@@ -19,7 +19,7 @@ SCAN_VENV ?= .venv-scan
 VLLM_VENV ?= .venv-vllm
 VLLM_PIN ?= 0.23.0
 
-.PHONY: index publish help install generate validate test test-launch test-vllm lint typecheck unit check-drift golden bench wheel package crds e2e scan schemas docs clean
+.PHONY: catalog index publish help install generate validate test test-launch test-vllm lint typecheck unit check-drift golden bench wheel package crds e2e scan schemas docs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -71,7 +71,11 @@ test-vllm: $(STAMP) ## Every rendered vllm serve line (recipes, chart ci scenari
 	ROCM_VLLM_VLLM_PYTHON=$(VLLM_VENV)/bin/python $(BIN)/pytest -q tests/test_vllm_argv.py -k vllm_itself
 	$(BIN)/python scripts/test_vllm.py --vllm-python $(VLLM_VENV)/bin/python --out build/test-vllm
 
+catalog: $(STAMP) ## Write the built-in models.yaml from the stored config facts (catalog/configs/) by the import code
+	$(BIN)/python scripts/generate_models_catalog.py
+
 check-drift: $(STAMP) ## Fail when values/ or Chart-index.yaml differ from what recipes/ and charts/ give
+	$(BIN)/python scripts/generate_models_catalog.py --check
 	$(BIN)/rocm-vllm generate $(RECIPES) --out $(VALUES) --check
 	$(BIN)/rocm-vllm stack generate --out $(VALUES)/stacks --helmreleases helmreleases/stacks --check
 	$(BIN)/python scripts/sync_field_table.py --check

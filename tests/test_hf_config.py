@@ -18,6 +18,10 @@ from rocm_vllm.errors import InvalidInputError
 CONFIGS = Path(__file__).parent / "fixtures" / "configs"
 
 
+def _config(name: str) -> dict[str, object]:
+    return load_config(CONFIGS / name)
+
+
 def _entry(name: str, hf_id: str = "org/model") -> dict[str, object]:
     return entry_from_config(load_config(CONFIGS / name), hf_id)
 
@@ -127,3 +131,12 @@ def test_llama4_chunked_local_layers_from_the_rope_interval() -> None:
     listed = {**load_config(CONFIGS / "llama-4-scout.json")}
     listed["text_config"] = {**listed["text_config"], "no_rope_layers": [1, 1, 0] * 16}
     assert entry_from_config(listed, "a/b")["numChunkedLayers"] == 32
+
+
+def test_llama4_moe_layers_carry_one_shared_expert() -> None:
+    """Llama 4's config names no shared expert, yet every MoE layer has one: 17B active as Meta publishes."""
+    entry = _entry("llama-4-scout.json")
+    assert entry["numSharedExperts"] == 1
+    assert entry["activeParams"] == pytest.approx(17e9, rel=0.02)
+    assert entry["totalParams"] == pytest.approx(109e9, rel=0.02)  # Meta's 109B counts the vision encoder too
+    assert entry_from_config(_config("gpt-oss-120b.json"), "a/b")["numSharedExperts"] == 0  # only Llama 4

@@ -24,18 +24,18 @@ def test_dense_llama_70b_tp8_by_hand() -> None:
     assert layout.feasible
     memory = layout.memory
     assert memory is not None
-    # 70,553,706,496 params x 2 bytes / 8 GPUs
-    assert memory.weight_bytes_per_gpu == pytest.approx(17_638_426_624)
+    # 70,552,387,584 params (the catalog's count from the shapes) x 2 bytes / 8 GPUs
+    assert memory.weight_bytes_per_gpu == pytest.approx(17_638_096_896)
     # 2 x 80 layers x 8 KV heads x 128 x 2 bytes; one KV head per GPU at TP 8
     assert memory.kv_bytes_per_token == 327_680 and memory.kv_bytes_per_token_per_gpu == 40_960
-    # ceil(0.9 x 206,141,652,992) - 17,638,426,624 weights - 713,031,680 activations (8192 tokens x 2 B x
-    # (4 x 8192 + 3 x 28672 / 8)) - 107,374,182 non-torch = 167,068,655,207 B; // 8192 B pages // 80 layers
-    # = 254,926 blocks of 16 tokens
-    assert memory.kv_tokens == 254_926 * 16 == 4_078_816 and memory.max_length_sequences == 497
-    # Each GPU reads per step: (141,107,412,992 B weights - 2,101,346,304 B embedding table) / 8 and
-    # 8192 x 40,960 B of KV = 17,711,302,656 B; at 5.3 TB/s
-    assert memory.decode_tokens_per_s_bound == pytest.approx(5.3e12 / 17_711_302_656)
-    assert memory.decode_tokens_per_s_bound == pytest.approx(299.24, abs=0.01)
+    # ceil(0.9 x 206,141,652,992) - 17,638,096,896 weights - 713,031,680 activations (8192 tokens x 2 B x
+    # (4 x 8192 + 3 x 28672 / 8)) - 107,374,182 non-torch = 167,068,984,935 B; // 8192 B pages // 80 layers
+    # = 254,927 blocks of 16 tokens
+    assert memory.kv_tokens == 254_927 * 16 == 4_078_832 and memory.max_length_sequences == 497
+    # Each GPU reads per step: (141,104,775,168 B weights - 2,101,346,304 B embedding table) / 8 and
+    # 8192 x 40,960 B of KV = 17,710,972,928 B; at 5.3 TB/s
+    assert memory.decode_tokens_per_s_bound == pytest.approx(5.3e12 / 17_710_972_928)
+    assert memory.decode_tokens_per_s_bound == pytest.approx(299.25, abs=0.01)
 
 
 def test_mla_deepseek_r1_tp8_at_160k_by_hand() -> None:
@@ -43,17 +43,17 @@ def test_mla_deepseek_r1_tp8_at_160k_by_hand() -> None:
     result = plan_layouts(request, default_context())
     memory = _layout(result, 8, 1, 1).memory
     assert memory is not None
-    # FP8 checkpoint: 671e9 bytes / 8
-    assert memory.weight_bytes_per_gpu == pytest.approx(83_875_000_000)
+    # FP8 checkpoint: 671,025,397,760 bytes (the catalog's count from the shapes) / 8
+    assert memory.weight_bytes_per_gpu == pytest.approx(83_878_174_720)
     # 61 x (512 + 64) x 2 bytes; the MLA latent is replicated on every tensor rank, not split
     assert memory.kv_bytes_per_token == 70_272 and memory.kv_bytes_per_token_per_gpu == 70_272
-    assert memory.kv_tokens == 1_436_720 and memory.max_length_sequences == 8
+    assert memory.kv_tokens == 1_436_672 and memory.max_length_sequences == 8
     # Routed experts: 58 MoE layers x 256 x 3 x 7168 x 2048 = 653,908,770,816 params; the rest
-    # 17,091,229,184.  Active = rest + 8/256 of the experts = 37,525,878,272 B (FP8); less the
-    # 129,280 x 7168 embedding table = 36,599,199,232 B over 8 GPUs, plus the WHOLE latent KV on each
-    # GPU: 163,840 x 70,272 = 11,513,364,480 B.  16,088,264,384 B per step at 5.3 TB/s.
-    assert memory.decode_tokens_per_s_bound == pytest.approx(5.3e12 / 16_088_264_384)
-    assert memory.decode_tokens_per_s_bound == pytest.approx(329.43, abs=0.01)
+    # 17,116,626,944.  Active = rest + 8/256 of the experts = 37,551,276,032 B (FP8); less the
+    # 129,280 x 7168 embedding table = 36,624,596,992 B over 8 GPUs, plus the WHOLE latent KV on each
+    # GPU: 163,840 x 70,272 = 11,513,364,480 B.  16,091,439,104 B per step at 5.3 TB/s.
+    assert memory.decode_tokens_per_s_bound == pytest.approx(5.3e12 / 16_091_439_104)
+    assert memory.decode_tokens_per_s_bound == pytest.approx(329.37, abs=0.01)
     # The old figure divided the latent KV by 8 as if it were split: ~874 tok/s.
     assert memory.decode_tokens_per_s_bound < 400
 
@@ -64,13 +64,14 @@ def test_moe_qwen3_235b_tp8_ep_by_hand() -> None:
     layout = _layout(result, 8, 1, 1, expert=True)
     memory = layout.memory
     assert layout.feasible and memory is not None
-    # Routed experts: 94 x 128 x 3 x 4096 x 1536 = 227,096,395,776 params; rest 7,997,238,784.
-    # Active = rest + 8/128 of the experts = 22,190,763,520 params: the published active count.
-    # Per GPU per step (BF16): (rest x 2 - 151,936 x 4096 x 2 embedding) / 8 = 1,843,727,232 B; the 8
+    # Routed experts: 94 x 128 x 3 x 4096 x 1536 = 227,096,395,776 params; rest 7,996,440,576.
+    # Active = rest + 8/128 of the experts = 22,189,965,312 params: the published active count less the
+    # norms (798,208).
+    # Per GPU per step (BF16): (rest x 2 - 151,936 x 4096 x 2 embedding) / 8 = 1,843,527,680 B; the 8
     # chosen experts (28,387,049,472 B) spread over 8 ranks = 3,548,381,184 B; KV 2 x 94 x 1 head x 128
-    # x 2 x 32,768 = 1,577,058,304 B.  6,969,166,720 B at 5.3 TB/s.
-    assert memory.decode_tokens_per_s_bound == pytest.approx(5.3e12 / 6_969_166_720)
-    assert memory.decode_tokens_per_s_bound == pytest.approx(760.49, abs=0.01)
+    # x 2 x 32,768 = 1,577,058,304 B.  6,968,967,168 B at 5.3 TB/s.
+    assert memory.decode_tokens_per_s_bound == pytest.approx(5.3e12 / 6_968_967_168)
+    assert memory.decode_tokens_per_s_bound == pytest.approx(760.51, abs=0.01)
 
 
 def test_moe_models_get_data_and_expert_parallel_layouts() -> None:
@@ -84,7 +85,7 @@ def test_moe_models_get_data_and_expert_parallel_layouts() -> None:
     assert dp8.as_dict()["data"] == 8 and dp8.as_dict()["expert"] is True
     # experts over 8 ranks: 128 / 8 = 16 per GPU, the dense part whole on each
     assert dp8.memory is not None and dp8.memory.weight_bytes_per_gpu == pytest.approx(
-        7_997_238_784 * 2 + 227_096_395_776 * 2 / 8
+        7_996_440_576 * 2 + 227_096_395_776 * 2 / 8
     )
     # DP across nodes is proposed and refused with the chart's reason
     multi = _layout(result, 8, 1, 2, data=2, expert=True)
@@ -125,7 +126,7 @@ def test_plan_reports_the_kv_capacity_the_validator_uses() -> None:
     layout = _layout(plan_layouts(request, default_context()), 1, 1, 1)
     assert layout.memory is not None and not layout.feasible
     assert f"the KV cache holds {layout.memory.kv_tokens} tokens" in layout.reasons[0]
-    assert layout.memory.kv_tokens == 129_280  # the unsourced vLLM figure was 126,192 (-2.4%)
+    assert layout.memory.kv_tokens == 129_296  # the unsourced vLLM figure was 126,192 (-2.4%)
 
 
 def test_fit_to_memory_plans_each_layout_at_its_longest_length() -> None:
@@ -133,10 +134,10 @@ def test_fit_to_memory_plans_each_layout_at_its_longest_length() -> None:
     result = plan_layouts(request, default_context())
     tp1, tp8 = _layout(result, 1, 1, 1), _layout(result, 8, 1, 1)
     assert tp1.feasible and tp8.feasible
-    assert tp1.memory is not None and tp1.memory.max_model_len == 129_280  # what validate says fits at TP1
+    assert tp1.memory is not None and tp1.memory.max_model_len == 129_296  # what validate says fits at TP1
     assert tp8.memory is not None and tp8.memory.max_model_len == 131_072  # the model's positions
-    assert tp1.as_dict()["maxModelLen"] == 129_280
-    assert "(fits maxModelLen 129,280)" in render_plan_text(result)
+    assert tp1.as_dict()["maxModelLen"] == 129_296
+    assert "(fits maxModelLen 129,296)" in render_plan_text(result)
     with pytest.raises(InvalidInputError, match="-1"):
         plan_layouts(
             PlanRequest(model="llama-3.1-8b-instruct", gpu="MI300X", max_model_len=0), default_context()

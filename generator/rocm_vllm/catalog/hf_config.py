@@ -110,6 +110,13 @@ def _chunked_layers(text: Mapping[str, Any], layers: int) -> int:
     return sum(1 for index in range(layers) if (index + 1) % interval != 0)
 
 
+def _is_llama4(config: Mapping[str, Any]) -> bool:
+    architectures = config.get("architectures") or []
+    return (
+        any(str(name).startswith("Llama4") for name in architectures) or config.get("model_type") == "llama4"
+    )
+
+
 def entry_from_config(config: Mapping[str, Any], hf_id: str, where: str = "config.json") -> dict[str, Any]:
     """The catalog entry (models.yaml keys) for the model `config` describes, published as `hf_id`."""
     text = text_config(config)
@@ -125,6 +132,10 @@ def entry_from_config(config: Mapping[str, Any], hf_id: str, where: str = "confi
     intermediate = _int(text, "intermediate_size_mlp", "intermediate_size", "ffn_hidden_size")
     moe_width = _int(text, "moe_intermediate_size", "intermediate_size") if experts else None
     shared = _int(text, "n_shared_experts", "num_shared_experts") or 0
+    if not shared and experts and _is_llama4(config):
+        # Llama 4's MoE layers always add one shared expert of the routed width (transformers' and vLLM's
+        # Llama4 MoE build `shared_expert`); its config has no key for it.
+        shared = 1
     shared_width = _int(text, "shared_expert_intermediate_size")
     if shared_width and not shared:
         shared = 1
