@@ -4,63 +4,17 @@ Kubernetes types."""
 
 from __future__ import annotations
 
-import copy
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from chart_objects import MULTI_NODE, by_kind, container, merged, one, pod_specs
 
 from rocm_vllm import helm
 from rocm_vllm.errors import InvalidInputError
 
 REPO = Path(__file__).resolve().parents[2]
-MULTI_NODE: dict[str, Any] = {
-    "multiNode": {"nodesPerReplica": 2},
-    "gpu": {"count": 8, "model": "MI300X", "deviceIds": ["74a1", "74a9", "74b5", "74bd"]},
-    "vllm": {"tensorParallelSize": 8, "pipelineParallelSize": 2},
-}
-
-
-def merged(*parts: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for part in parts:
-        _merge(out, copy.deepcopy(part))
-    return out
-
-
-def _merge(into: dict[str, Any], other: dict[str, Any]) -> None:
-    for key, value in other.items():
-        if isinstance(value, dict) and isinstance(into.get(key), dict):
-            _merge(into[key], value)
-        else:
-            into[key] = value
-
-
-def by_kind(objects: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
-    return [o for o in objects if o["kind"] == kind]
-
-
-def one(objects: list[dict[str, Any]], kind: str) -> dict[str, Any]:
-    (obj,) = by_kind(objects, kind)
-    return obj
-
-
-def pod_specs(objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """role -> pod template ({metadata, spec})."""
-    out = {}
-    for obj in objects:
-        if obj["kind"] == "Deployment":
-            out["single"] = obj["spec"]["template"]
-        elif obj["kind"] == "LeaderWorkerSet":
-            out["leader"] = obj["spec"]["leaderWorkerTemplate"]["leaderTemplate"]
-            out["worker"] = obj["spec"]["leaderWorkerTemplate"]["workerTemplate"]
-    return out
-
-
-def container(template: dict[str, Any]) -> dict[str, Any]:
-    (vllm,) = [c for c in template["spec"]["containers"] if c["name"] == "vllm"]
-    return vllm
 
 
 def env(template: dict[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,6 @@ LeaderWorkerSet version. tests/launch runs the Ray scripts for real (`make test-
 
 from __future__ import annotations
 
-import copy
 import math
 import os
 import re
@@ -16,6 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
+from chart_objects import merged
 
 from rocm_vllm.vllm_facts import load_vllm_facts
 
@@ -28,21 +28,6 @@ GROUP: dict[str, Any] = {
     "gpu": {"count": 8},
     "vllm": {"tensorParallelSize": 8, "pipelineParallelSize": 2},
 }
-
-
-def merged(*parts: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for part in parts:
-        _merge(out, copy.deepcopy(part))
-    return out
-
-
-def _merge(into: dict[str, Any], other: dict[str, Any]) -> None:
-    for key, value in other.items():
-        if isinstance(value, dict) and isinstance(into.get(key), dict):
-            _merge(into[key], value)
-        else:
-            into[key] = value
 
 
 def containers(objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
