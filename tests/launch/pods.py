@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -254,8 +255,23 @@ class Hosts:
             f"127.0.0.1 localhost\n{self.ip[role]} {name}\n{self.ip['leader']} {LEADER_ADDRESS}\n",
             encoding="utf-8",
         )
+        # The pod's private /tmp would hide Ray's virtualenv when the checkout itself lives under /tmp (a CI clone
+        # may): such folders are bound aside first, inside the pod's own mount namespace, and bound back after.
+        kept = [path for path in (self.ray_bin.parent,) if path.resolve().is_relative_to("/tmp")]
+        aside = [self.state / f"kept-{role}-{i}" for i in range(len(kept))]
+        for folder in aside:
+            folder.mkdir(exist_ok=True)
+        set_aside = "".join(
+            f"mount --bind {shlex.quote(str(path))} {shlex.quote(str(spot))} && "
+            for path, spot in zip(kept, aside, strict=True)
+        )
+        bring_back = "".join(
+            f" && mkdir -p {shlex.quote(str(path))} && mount --bind {shlex.quote(str(spot))} {shlex.quote(str(path))}"
+            for path, spot in zip(kept, aside, strict=True)
+        )
         setup = (
-            'mount -t tmpfs tmpfs /tmp && mount -t tmpfs -o size=8g tmpfs /dev/shm && mount --bind "$0" /etc/hosts'
+            f"{set_aside}mount -t tmpfs tmpfs /tmp{bring_back}"
+            ' && mount -t tmpfs -o size=8g tmpfs /dev/shm && mount --bind "$0" /etc/hosts'
             ' && hostname "$1" && shift && exec env -i "$@"'
         )
         command = [
