@@ -76,6 +76,7 @@ catalog: $(STAMP) ## Write the built-in models.yaml from the stored config facts
 
 check-drift: $(STAMP) ## Fail when values/ or Chart-index.yaml differ from what recipes/ and charts/ give
 	$(BIN)/python scripts/generate_models_catalog.py --check
+	$(BIN)/python scripts/generate_dashboards.py --check
 	$(BIN)/rocm-vllm generate $(RECIPES) --out $(VALUES) --check
 	$(BIN)/rocm-vllm stack generate --out $(VALUES)/stacks --helmreleases helmreleases/stacks --check
 	$(BIN)/python scripts/sync_field_table.py --check

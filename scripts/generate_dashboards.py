@@ -44,17 +44,23 @@ SERVING_PANELS: list[dict[str, Any]] = [
     {
         "title": "Requests running",
         "unit": "short",
-        "targets": [("{{model_name}} {{pod}}", f"sum by (model_name, pod) (vllm:num_requests_running{{{VLLM}}})")],
+        "targets": [
+            ("{{model_name}} {{pod}}", f"sum by (model_name, pod) (vllm:num_requests_running{{{VLLM}}})")
+        ],
     },
     {
         "title": "Requests waiting",
         "unit": "short",
-        "targets": [("{{model_name}} {{pod}}", f"sum by (model_name, pod) (vllm:num_requests_waiting{{{VLLM}}})")],
+        "targets": [
+            ("{{model_name}} {{pod}}", f"sum by (model_name, pod) (vllm:num_requests_waiting{{{VLLM}}})")
+        ],
     },
     {
         "title": "KV-cache usage",
         "unit": "percentunit",
-        "targets": [("{{model_name}} {{pod}}", f"max by (model_name, pod) (vllm:kv_cache_usage_perc{{{VLLM}}})")],
+        "targets": [
+            ("{{model_name}} {{pod}}", f"max by (model_name, pod) (vllm:kv_cache_usage_perc{{{VLLM}}})")
+        ],
     },
     {
         "title": "Preemptions per second",
@@ -70,13 +76,20 @@ SERVING_PANELS: list[dict[str, Any]] = [
         "targets": _quantiles("vllm:request_time_per_output_token_seconds"),
     },
     {"title": "Inter-token latency", "unit": "s", "targets": _quantiles("vllm:inter_token_latency_seconds")},
-    {"title": "End-to-end request latency", "unit": "s", "targets": _quantiles("vllm:e2e_request_latency_seconds")},
+    {
+        "title": "End-to-end request latency",
+        "unit": "s",
+        "targets": _quantiles("vllm:e2e_request_latency_seconds"),
+    },
     {"title": "Queue time", "unit": "s", "targets": _quantiles("vllm:request_queue_time_seconds")},
     {
         "title": "Token throughput",
         "unit": "short",
         "targets": [
-            ("prompt {{model_name}}", f"sum by (model_name) (rate(vllm:prompt_tokens_total{{{VLLM}}}[{WINDOW}]))"),
+            (
+                "prompt {{model_name}}",
+                f"sum by (model_name) (rate(vllm:prompt_tokens_total{{{VLLM}}}[{WINDOW}]))",
+            ),
             (
                 "generation {{model_name}}",
                 f"sum by (model_name) (rate(vllm:generation_tokens_total{{{VLLM}}}[{WINDOW}]))",
@@ -128,12 +141,16 @@ GPU_PANELS: list[dict[str, Any]] = [
     {
         "title": "Graphics activity",
         "unit": "percent",
-        "targets": [("{{hostname}} gpu {{gpu_id}}", f"avg by (hostname, gpu_id) (gpu_gfx_activity{{{GPU}}})")],
+        "targets": [
+            ("{{hostname}} gpu {{gpu_id}}", f"avg by (hostname, gpu_id) (gpu_gfx_activity{{{GPU}}})")
+        ],
     },
     {
         "title": "Memory engine activity",
         "unit": "percent",
-        "targets": [("{{hostname}} gpu {{gpu_id}}", f"avg by (hostname, gpu_id) (gpu_umc_activity{{{GPU}}})")],
+        "targets": [
+            ("{{hostname}} gpu {{gpu_id}}", f"avg by (hostname, gpu_id) (gpu_umc_activity{{{GPU}}})")
+        ],
     },
     {
         "title": "VRAM used",
@@ -141,7 +158,8 @@ GPU_PANELS: list[dict[str, Any]] = [
         "targets": [
             (
                 "{{hostname}} gpu {{gpu_id}}",
-                f"sum by (hostname, gpu_id) (gpu_used_vram{{{GPU}}}) / sum by (hostname, gpu_id) (gpu_total_vram{{{GPU}}})",
+                f"sum by (hostname, gpu_id) (gpu_used_vram{{{GPU}}}) "
+                f"/ sum by (hostname, gpu_id) (gpu_total_vram{{{GPU}}})",
             )
         ],
     },
@@ -155,7 +173,9 @@ GPU_PANELS: list[dict[str, Any]] = [
     {
         "title": "Package power (MI3xx)",
         "unit": "watt",
-        "targets": [("{{hostname}} gpu {{gpu_id}}", f"sum by (hostname, gpu_id) (gpu_package_power{{{GPU}}})")],
+        "targets": [
+            ("{{hostname}} gpu {{gpu_id}}", f"sum by (hostname, gpu_id) (gpu_package_power{{{GPU}}})")
+        ],
     },
     {
         "title": "ECC errors (uncorrectable, correctable)",
@@ -165,7 +185,10 @@ GPU_PANELS: list[dict[str, Any]] = [
                 "uncorrectable {{hostname}} gpu {{gpu_id}}",
                 f"max by (hostname, gpu_id) (gpu_ecc_uncorrect_total{{{GPU}}})",
             ),
-            ("correctable {{hostname}} gpu {{gpu_id}}", f"max by (hostname, gpu_id) (gpu_ecc_correct_total{{{GPU}}})"),
+            (
+                "correctable {{hostname}} gpu {{gpu_id}}",
+                f"max by (hostname, gpu_id) (gpu_ecc_correct_total{{{GPU}}})",
+            ),
         ],
     },
 ]
@@ -211,7 +234,9 @@ def _panel(panel_id: int, spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def dashboard(uid: str, title: str, description: str, variables: list[dict[str, Any]], panels: list[dict[str, Any]]) -> dict[str, Any]:
+def dashboard(
+    uid: str, title: str, description: str, variables: list[dict[str, Any]], panels: list[dict[str, Any]]
+) -> dict[str, Any]:
     datasource = {
         "name": "datasource",
         "label": "Prometheus",
@@ -275,7 +300,11 @@ def main(argv: list[str] | None = None) -> int:
         for path, text in wanted.items()
         if not path.exists() or path.read_text(encoding="utf-8") != text
     )
-    extra = sorted(str(p.relative_to(REPO)) for p in OUT_DIR.glob("*.json") if p not in wanted) if OUT_DIR.exists() else []
+    extra = (
+        sorted(str(p.relative_to(REPO)) for p in OUT_DIR.glob("*.json") if p not in wanted)
+        if OUT_DIR.exists()
+        else []
+    )
     if args.check:
         for path in stale + extra:
             print(f"{path}: differs from {COMMAND}", file=sys.stderr)

@@ -40,7 +40,12 @@ LABEL_VALUES = re.compile(r"^label_values\((?P<selector>.+),\s*[a-z_]+\)$")
 
 def allowed_metric_names() -> set[str]:
     data = yaml.safe_load(METRICS_FILE.read_text(encoding="utf-8"))
-    suffixes = {"gauge": ("",), "exposed": ("",), "counter": ("_total",), "histogram": ("_bucket", "_sum", "_count")}
+    suffixes = {
+        "gauge": ("",),
+        "exposed": ("",),
+        "counter": ("_total",),
+        "histogram": ("_bucket", "_sum", "_count"),
+    }
     names: set[str] = set()
     for entry in data["metrics"]:
         assert entry["source"] in data["sources"], entry
@@ -104,7 +109,10 @@ def test_enabled_pack_validates(render_objects: Any, kube_version: str, extra: d
 
 
 def test_dashboard_configmaps_carry_the_files_and_the_sidecar_label(render_objects: Any) -> None:
-    values = merged(PACK, {"metrics": {"dashboards": {"annotations": {"grafana_folder": "LLM"}, "namespace": "monitoring"}}})
+    values = merged(
+        PACK,
+        {"metrics": {"dashboards": {"annotations": {"grafana_folder": "LLM"}, "namespace": "monitoring"}}},
+    )
     maps = {cm["metadata"]["name"]: cm for cm in by_kind(render_objects(values), "ConfigMap")}
     assert set(maps) == {"rocm-vllm-dashboard-amd-gpus", "rocm-vllm-dashboard-vllm-serving"}
     for cm in maps.values():
@@ -114,7 +122,9 @@ def test_dashboard_configmaps_carry_the_files_and_the_sidecar_label(render_objec
         ((key, text),) = cm["data"].items()
         assert json.loads(text) == dashboards()[key]
     # Helm merges maps with the defaults: a null drops the default label.
-    relabelled = merged(PACK, {"metrics": {"dashboards": {"labels": {"grafana_dashboard": None, "dashboards": "grafana"}}}})
+    relabelled = merged(
+        PACK, {"metrics": {"dashboards": {"labels": {"grafana_dashboard": None, "dashboards": "grafana"}}}}
+    )
     for cm in by_kind(render_objects(relabelled), "ConfigMap"):
         assert "grafana_dashboard" not in cm["metadata"]["labels"]
         assert cm["metadata"]["labels"]["dashboards"] == "grafana"
@@ -131,7 +141,9 @@ def test_dashboards_are_valid_with_unique_panel_ids_and_sourced_metrics(name: st
 
 
 def test_dashboards_cover_serving_and_gpus() -> None:
-    used = {n for board in dashboards().values() for e in dashboard_expressions(board) for n in metric_names(e)}
+    used = {
+        n for board in dashboards().values() for e in dashboard_expressions(board) for n in metric_names(e)
+    }
     for name in (
         "vllm:num_requests_running",
         "vllm:num_requests_waiting",
@@ -192,10 +204,13 @@ def test_alerts_select_the_release_and_take_their_thresholds(render_objects: Any
     assert got["VllmKvCacheNearFull"]["for"] == "3m"
     assert got["VllmRequestsQueueing"]["expr"].endswith("> 25")
     assert got["VllmRequestsQueueing"]["for"] == "1m"
-    assert '[10m])) > 0.01' in got["VllmErrorRate"]["expr"]
+    assert "[10m])) > 0.01" in got["VllmErrorRate"]["expr"]
     assert 'finished_reason="error"' in got["VllmErrorRate"]["expr"]
     assert got["VllmErrorRate"]["for"] == "15m"
-    assert got["VllmPodRestarting"]["expr"] == f"increase(kube_pod_container_status_restarts_total{{{pods}}}[2h]) > 5"
+    assert (
+        got["VllmPodRestarting"]["expr"]
+        == f"increase(kube_pod_container_status_restarts_total{{{pods}}}[2h]) > 5"
+    )
     assert got["AmdGpuUnhealthy"]["for"] == "7m"
     assert pods in got["AmdGpuEccUncorrectable"]["expr"]
     assert got["AmdGpuEccUncorrectable"]["for"] == "2m"
