@@ -19,7 +19,7 @@ SCAN_VENV ?= .venv-scan
 VLLM_VENV ?= .venv-vllm
 VLLM_PIN ?= 0.23.0
 
-.PHONY: catalog index publish help install generate validate test test-launch test-vllm lint typecheck unit check-drift golden bench wheel package crds e2e scan schemas docs clean
+.PHONY: catalog index publish help install generate validate test test-launch test-vllm lint typecheck unit check-drift golden dashboards bench wheel package crds e2e scan schemas docs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -76,6 +76,7 @@ catalog: $(STAMP) ## Write the built-in models.yaml from the stored config facts
 
 check-drift: $(STAMP) ## Fail when values/ or Chart-index.yaml differ from what recipes/ and charts/ give
 	$(BIN)/python scripts/generate_models_catalog.py --check
+	$(BIN)/python scripts/generate_dashboards.py --check
 	$(BIN)/rocm-vllm generate $(RECIPES) --out $(VALUES) --check
 	$(BIN)/rocm-vllm stack generate --out $(VALUES)/stacks --helmreleases helmreleases/stacks --check
 	$(BIN)/python scripts/sync_field_table.py --check
@@ -103,6 +104,9 @@ schemas: $(STAMP) ## Rewrite the schemas: recipe and chart entries from the fiel
 
 docs: $(STAMP) ## Rewrite the generated doc tables (chart READMEs' values, README's recipe fields) with jinja2
 	$(BIN)/python scripts/render_docs.py
+
+dashboards: $(STAMP) ## Rewrite the rocm-vllm chart's Grafana dashboards (charts/rocm-vllm/files/dashboards/*.json)
+	$(BIN)/python scripts/generate_dashboards.py
 
 golden: $(STAMP) ## Rewrite the reviewed golden renders under tests/golden/
 	$(BIN)/python scripts/update_golden.py

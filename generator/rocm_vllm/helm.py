@@ -38,6 +38,7 @@ CRD_API_VERSIONS: tuple[str, ...] = (
     "monitoring.coreos.com/v1",
     "monitoring.coreos.com/v1/ServiceMonitor",
     "monitoring.coreos.com/v1/PodMonitor",
+    "monitoring.coreos.com/v1/PrometheusRule",
     "keda.sh/v1alpha1",
     "keda.sh/v1alpha1/ScaledObject",
     "gateway.networking.k8s.io/v1",

@@ -24,6 +24,7 @@ EXPECTED_SCENARIOS = {
     "cache",
     "monitoring-ingress-netpol",
     "rdma",
+    "observability",
 }
 
 

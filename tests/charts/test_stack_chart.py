@@ -346,3 +346,19 @@ def test_multi_node_models_run_the_rocm_vllm_launch_scripts() -> None:
         assert vllm["command"] == ["/bin/sh", "-c", (SINGLE / "files" / script).read_text(encoding="utf-8")]
         names = {e["name"] for e in vllm["env"]}
         assert {"ROCM_VLLM_RAY_PORT", "ROCM_VLLM_GPUS_PER_NODE", "ROCM_VLLM_GROUP_WAIT_SECONDS"} <= names
+
+
+@pytest.mark.parametrize("kube_version", ["1.29.0", "1.37.0"])
+def test_observability_pack_renders_once_per_model_through_the_model_chart(kube_version: str) -> None:
+    pack = {"metrics": {"dashboards": {"enabled": True}, "prometheusRule": {"enabled": True}}}
+    objects = render({**TWO, "modelDefaults": pack}, kube_version=kube_version)
+    rules = by_kind(objects, "PrometheusRule")
+    assert set(rules) == {"stk-llama-8b", "stk-qwen-8b"}
+    exprs = {r["alert"]: r["expr"] for r in rules["stk-llama-8b"]["spec"]["groups"][0]["rules"]}
+    assert 'model_name="llama-8b"' in exprs["VllmKvCacheNearFull"]
+    assert set(by_kind(objects, "ConfigMap")) >= {
+        "stk-llama-8b-dashboard-vllm-serving",
+        "stk-qwen-8b-dashboard-amd-gpus",
+    }
+    assert validate_objects(objects, kube_version) == []
+    assert by_kind(render(TWO), "PrometheusRule") == {}
