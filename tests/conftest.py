@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -12,6 +10,7 @@ from typing import Any
 import pytest
 
 from rocm_vllm import helm
+from script_loading import script_module
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CHART_DIR = REPO_ROOT / "charts" / "rocm-vllm"
@@ -51,14 +50,4 @@ def render_objects() -> RenderObjects:
 def load_script() -> Callable[[str], ModuleType]:
     """Import a file of scripts/ by name: scripts/ is not a package and must not become one."""
 
-    def load(name: str) -> ModuleType:
-        if name in sys.modules:
-            return sys.modules[name]
-        spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "scripts" / f"{name}.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # dataclasses look the module up while the class is created
-        spec.loader.exec_module(module)
-        return module
-
-    return load
+    return script_module

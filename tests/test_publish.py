@@ -5,10 +5,8 @@ line, exit 1, and leaves no index; and the OCI manifest digest does not depend o
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
 import shutil
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +29,7 @@ from local_registry import (
 from rocm_vllm import helm, publish
 from rocm_vllm.index import ARCHIVE_MTIME, INDEX_FILE, index_digests, package_charts
 from rocm_vllm.publish import Registry, parse_registry_url, publish_charts, registry_error
+from script_loading import script_module
 
 REPO = Path(__file__).resolve().parents[1]
 CHARTS = REPO / "charts"
@@ -55,12 +54,7 @@ def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("publish_script", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return script_module("publish")
 
 
 def _client(tmp_path: Path) -> Any:

@@ -3,7 +3,6 @@ each model's Service, disjoint selectors, shared caches, schema validity for Kub
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ import yaml
 from rocm_vllm import helm
 from rocm_vllm.errors import InvalidInputError
 from rocm_vllm.kube_schema import validate_objects
+from script_loading import script_module
 
 REPO = Path(__file__).resolve().parents[2]
 STACK = REPO / "charts" / "rocm-vllm-stack"
@@ -299,12 +299,7 @@ def test_the_schema_rejects_a_misspelled_model_value() -> None:
 
 
 def test_embedded_chart_schemas_are_in_sync() -> None:
-    spec = importlib.util.spec_from_file_location(
-        "sync_stack_schema", REPO / "scripts" / "sync_stack_schema.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = script_module("sync_stack_schema")
     assert module.main(["--check"]) == 0, "run python scripts/sync_stack_schema.py"
 
 

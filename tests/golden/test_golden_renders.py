@@ -3,23 +3,18 @@ scripts/update_golden.py and review the diff."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from script_loading import script_module
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _load_updater() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("update_golden", REPO_ROOT / "scripts" / "update_golden.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["update_golden"] = module
-    spec.loader.exec_module(module)
-    return module
+    return script_module("update_golden")
 
 
 UPDATER = _load_updater()

@@ -6,13 +6,13 @@ with the reason, where they are absent. Everything else runs on the shipped file
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from script_loading import script_module
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = REPO_ROOT / "scripts" / "extract_crd_schemas.py"
@@ -20,12 +20,7 @@ SCRIPT = REPO_ROOT / "scripts" / "extract_crd_schemas.py"
 
 @pytest.fixture(scope="module")
 def extract() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("extract_crd_schemas", SCRIPT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["extract_crd_schemas"] = module
-    spec.loader.exec_module(module)
-    return module
+    return script_module("extract_crd_schemas")
 
 
 CRD = (REPO_ROOT / "tests" / "fixtures" / "crds" / "widgets.example.com.yaml").read_bytes()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-import sys
 import textwrap
 import zipfile
 from pathlib import Path
@@ -13,19 +11,15 @@ from types import ModuleType
 import pytest
 import yaml
 
+from script_loading import script_module
+
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "extract_vllm_cli.py"
 DATA = REPO / "generator" / "rocm_vllm" / "data"
 
 
 def _load_script() -> ModuleType:
-    """Import the script by path: scripts/ is not a package and must not become one."""
-    spec = importlib.util.spec_from_file_location("extract_vllm_cli", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look the module up while the class is created
-    spec.loader.exec_module(module)
-    return module
+    return script_module("extract_vllm_cli")
 
 
 evc = _load_script()

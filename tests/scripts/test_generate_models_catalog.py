@@ -3,28 +3,18 @@ and covers every recipe's model and the checkpoints issue 12 names."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 import yaml
 
+from script_loading import script_module
+
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-GEN = _load("generate_models_catalog")
+GEN = script_module("generate_models_catalog")
 OVERLAY = GEN.load_overlay()
 
 # Issue 12's list of checkpoints public runs use (those whose config facts the research sourced).

@@ -3,23 +3,18 @@ scanner, check, component and container, and every exception carries a reason.""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import yaml
 
+from script_loading import script_module
+
 REPO = Path(__file__).resolve().parents[2]
 
 
 def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("scan_charts", REPO / "scripts" / "scan_charts.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return script_module("scan_charts")
 
 
 SCAN = _load()
