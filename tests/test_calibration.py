@@ -39,6 +39,8 @@ MI300X_VF = GpuSpec(
     device_ids=("74b5",),
 )
 
+MI355X = load_catalog().gpus["MI355X"]  # 309,220,868,096 B (287.98 GiB), checked by the C10 test below
+
 # google/gemma-3-4b-it text config (copied in a public test; research doc section 2.3): 34 layers, 5 of
 # every 6 sliding (window 1024), 4 KV heads of 256, hidden 2560, vocab 262,208.  The weights are the
 # 8.58 GiB vLLM logged ("Model load").
@@ -238,6 +240,24 @@ POINTS = [
         printed_concurrency=50.05,
     ),
     Point(
+        "C11 MiniMax-M2.5 FP8, 2 x MI355X, gpu util 0.475, vLLM V1 fork (weak)",
+        MINIMAX_M2,  # M2.5 shares M2's shapes (one vLLM recipe serves both, "only update the model name")
+        Checkpoint("MiniMaxAI/MiniMax-M2.5", "fp8"),
+        MI355X,
+        2,
+        196_608,
+        "auto",
+        201_280,
+        0.25,
+        "weak: AMD ROCm blog '4-bit KV Caching in LMCache' (ROCm/rocm-blogs@e224edbb6921fb09b358bb802280143f2ffd2939, "
+        "blogs/software-tools-optimization/4bit-KV-LMcache/README.md): BF16 KV, TP2 on 2 x MI355X, 'gmu 0.475', "
+        "'KV resident in HBM 201,280 tok' (= 23.80 GiB at 126,976 B per token per rank); a TurboQuant vLLM fork "
+        "snapshot (3cc38a1b), max_model_len not stated (full attention: the figure does not depend on it). The "
+        "model gives 24% more: at this utilization the KV is a small share, so its missing TP>1 reserve (5.6 GiB "
+        "here, 6.6 at C2, 6.8 at C8) and the FP8 checkpoint's unknown BF16 share dominate.",
+        gpu_memory_utilization=0.475,
+    ),
+    Point(
         "C2 MiniMax-M2 FP8, 2 x MI300X, vLLM 0.17.1 (weak)",
         MINIMAX_M2,
         Checkpoint("MiniMaxAI/MiniMax-M2", "fp8"),
@@ -310,7 +330,7 @@ def test_mi355x_memory_is_what_vllm_budgets_from() -> None:
     35.15 GiB per rank both times.  The difference is 0.50 x the memory vLLM multiplies by the utilization,
     so it checks the catalog's MI355X byte count (287.98 GiB); the remainder, 4.20 GiB at both settings, is
     that run's fixed reserve (its compressed DeepSeek-V4 KV is not in the model, so no token figure here)."""
-    memory = load_catalog().gpus["MI355X"].memory_bytes
+    memory = MI355X.memory_bytes
     assert (0.80 - 0.30) * memory / GIB == pytest.approx(191.04 - 47.05, abs=0.01)
 
 
