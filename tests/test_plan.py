@@ -87,9 +87,18 @@ def test_moe_models_get_data_and_expert_parallel_layouts() -> None:
     assert dp8.memory is not None and dp8.memory.weight_bytes_per_gpu == pytest.approx(
         7_996_440_576 * 2 + 227_096_395_776 * 2 / 8
     )
-    # DP across nodes is proposed and refused with the chart's reason
+    # DP across nodes is proposed and feasible: each pod one node's ranks (TP8 x DP2, and wide EP TP1 x DP16)
     multi = _layout(result, 8, 1, 2, data=2, expert=True)
-    assert not multi.feasible and "data parallel across nodes" in multi.reasons[0]
+    assert multi.feasible, multi.reasons
+    wide = _layout(result, 1, 1, 2, data=16, expert=True)
+    assert wide.feasible, wide.reasons
+    # experts over DP16 x TP1 = 16 ranks (8 per GPU), attention and dense layers replicated on every DP rank,
+    # KV per DP rank: 16 engines each hold the model's KV on one GPU
+    assert wide.memory is not None and wide.memory.weight_bytes_per_gpu == pytest.approx(
+        7_996_440_576 * 2 + 227_096_395_776 * 2 / 16
+    )
+    assert wide.kv_tokens == wide.memory.kv_tokens * 16
+    assert wide.kv_tokens > dp8.kv_tokens  # twice the engines, each with more room for KV
     # dense models get no expert-parallel layouts
     dense = plan_layouts(PlanRequest(model="llama-3.1-8b-instruct", gpu="MI300X"), default_context())
     assert not any(x.expert for x in dense.layouts)
