@@ -28,7 +28,9 @@ rocm-vllm.launchEnv: the launch scripts' settings as EnvVars, the same on the le
 and data parallel across nodes; LeaderWorkerSet itself adds LWS_LEADER_ADDRESS, LWS_GROUP_SIZE and LWS_WORKER_INDEX).
 */}}
 {{- define "rocm-vllm.launchEnv" -}}
-{{- if and (include "rocm-vllm.dataParallelAcrossNodes" .) (not .Values.command) }}
+{{- /* Data-parallel layout: kept when command replaces the serving command, so a stand-in pod (the kind suite's
+simulator) still carries the group's rank settings next to LeaderWorkerSet's LWS_* env. */}}
+{{- if include "rocm-vllm.dataParallelAcrossNodes" . }}
 - name: ROCM_VLLM_DP_SIZE_LOCAL
   value: {{ include "rocm-vllm.dataParallelSizeLocal" . | quote }}
 - name: ROCM_VLLM_DP_RPC_PORT
