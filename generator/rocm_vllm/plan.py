@@ -54,6 +54,8 @@ class Layout:
     reasons: tuple[str, ...] = ()
     data: int = 1
     expert: bool = False
+    # The in-memory recipe the checks ran on (placeholder revision): a feasible layout generates and renders.
+    recipe: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def feasible(self) -> bool:
@@ -205,7 +207,17 @@ def plan_layouts(request: PlanRequest, context: CheckContext) -> PlanResult:
             max_model_len=max_len,
         )
         result.layouts.append(
-            Layout(tensor, pipeline, nodes, per_pod, memory, reasons, data=shape.data, expert=shape.expert)
+            Layout(
+                tensor,
+                pipeline,
+                nodes,
+                per_pod,
+                memory,
+                reasons,
+                data=shape.data,
+                expert=shape.expert,
+                recipe=data,
+            )
         )
     return result
 
