@@ -114,7 +114,9 @@ def test_kind_data_parallel_case_reads_ranks_from_pod_env(tmp_path: Path) -> Non
     from e2e.test_data_parallel import DATA_PARALLEL, GROUP_SIZE, launch_argv, pod_env
 
     overlay = KIND_DIR / "values" / "dp-across-nodes.yaml"
-    (lws,) = [o for o in render(KIND_DIR / "values" / "stand-in.yaml", overlay) if o["kind"] == "LeaderWorkerSet"]
+    (lws,) = [
+        o for o in render(KIND_DIR / "values" / "stand-in.yaml", overlay) if o["kind"] == "LeaderWorkerSet"
+    ]
     assert lws["spec"]["leaderWorkerTemplate"]["size"] == GROUP_SIZE
     assert load(overlay)["vllm"]["dataParallelSize"] == DATA_PARALLEL
     stub = tmp_path / "vllm"
