@@ -154,6 +154,29 @@ def test_expert_parallel_spreads_experts_over_data_ranks() -> None:
     assert plain == total and spread < total / 4
 
 
+def test_wide_ep_shards_experts_and_replicates_the_dense_part_per_data_rank() -> None:
+    total, share = 600e9, 0.9
+    experts = DEEPSEEK_R1.num_experts or 0
+    per_gpu = weight_bytes_per_gpu(total, DEEPSEEK_R1, 1, 1, 16, True, expert_share=share)
+    # dense 10% whole on every one of the 16 DP ranks (TP 1), routed experts 256 / 16 = 16 per GPU
+    assert per_gpu == pytest.approx(total * 0.1 + total * share * (16 / experts))
+    # TP 2 x DP 8: the same 16 expert ranks, the dense part split over the 2 tensor ranks
+    assert weight_bytes_per_gpu(total, DEEPSEEK_R1, 2, 1, 8, True, expert_share=share) == pytest.approx(
+        total * 0.1 / 2 + total * share * (16 / experts)
+    )
+
+
+def test_eplb_redundant_experts_add_copies_per_rank() -> None:
+    total, share = 600e9, 0.9
+    experts = DEEPSEEK_R1.num_experts or 0
+    plain = weight_bytes_per_gpu(total, DEEPSEEK_R1, 1, 1, 16, True, expert_share=share)
+    redundant = weight_bytes_per_gpu(
+        total, DEEPSEEK_R1, 1, 1, 16, True, expert_share=share, redundant_experts=32
+    )
+    # (256 + 32) / 16 = 18 experts per GPU instead of 16
+    assert redundant - plain == pytest.approx(total * share * 2 / experts)
+
+
 def test_serve_defaults_follow_the_gpu_size() -> None:
     assert serve_batch_defaults(MI300X) == (8192, 1024)
     assert serve_batch_defaults(load_catalog().gpus["MI210"]) == (2048, 256)

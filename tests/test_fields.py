@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-import shlex
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -38,23 +37,12 @@ def raw_table() -> dict[str, Any]:
 
 
 def chart_args(values: dict[str, Any], chart: Path = CHART) -> list[str]:
-    """Every argument the chart writes for vllm serve (the Deployment's, or the leader's and the workers')."""
+    """Every argument the chart writes for vllm serve (the Deployment's, or the leader's and the workers'), read
+    the way `make test-vllm` reads them: launch scripts' `vllm serve` lines with "$@" and env vars expanded."""
+    from rocm_vllm.serve_argv import serve_commands
+
     rendered = helm.render_chart(chart, values, api_versions=helm.CRD_API_VERSIONS)
-    words: list[str] = []
-    for obj in helm.split_manifests(rendered):
-        templates = []
-        if obj["kind"] == "Deployment":
-            templates = [obj["spec"]["template"]]
-        elif obj["kind"] == "LeaderWorkerSet":
-            group = obj["spec"]["leaderWorkerTemplate"]
-            templates = [group["leaderTemplate"], group["workerTemplate"]]
-        for template in templates:
-            for container in template["spec"]["containers"]:
-                for arg in container.get("args", []):
-                    # A launch script (Ray): only its `vllm serve` line, not the ray commands before it.
-                    serve = [line for line in arg.splitlines() if "vllm serve" in line]
-                    words.extend(shlex.split(serve[0].split("vllm serve", 1)[1]) if serve else [arg])
-    return words
+    return [word for command in serve_commands(helm.split_manifests(rendered)) for word in command.argv]
 
 
 def test_the_written_schemas_match_the_table(load_script: Callable[[str], ModuleType]) -> None:
@@ -92,6 +80,20 @@ def test_every_flag_the_chart_writes_is_owned_and_every_owned_flag_is_written() 
         values = copy.deepcopy(full)
         if launch:
             values["multiNode"] = {"nodesPerReplica": 2, "launchMode": launch}
+        written |= {word.split("=")[0] for word in chart_args(values) if word.startswith("--")}
+    # Data parallel across nodes with every data-parallel setting given (files/dp-launch.sh, both LB modes).
+    for balancing in ("internal", "hybrid"):
+        values = copy.deepcopy(full)
+        values["multiNode"] = {"nodesPerReplica": 2, "launchMode": "mp"}
+        values["gpu"]["count"] = 8
+        values["vllm"].update({"tensorParallelSize": 1, "pipelineParallelSize": 1, "dataParallelSize": 16})
+        values["dataParallel"] = {
+            "sizeLocal": 8,
+            "loadBalancing": balancing,
+            "apiServerCount": 2,
+            "all2allBackend": "mori_low_latency",
+            "eplb": {"enabled": True, "numRedundantExperts": 32},
+        }
         written |= {word.split("=")[0] for word in chart_args(values) if word.startswith("--")}
     owned = field_table().owned_flags()
     written -= {

@@ -87,9 +87,18 @@ def test_moe_models_get_data_and_expert_parallel_layouts() -> None:
     assert dp8.memory is not None and dp8.memory.weight_bytes_per_gpu == pytest.approx(
         7_996_440_576 * 2 + 227_096_395_776 * 2 / 8
     )
-    # DP across nodes is proposed and refused with the chart's reason
+    # DP across nodes is proposed and feasible: each pod one node's ranks (TP8 x DP2, and wide EP TP1 x DP16)
     multi = _layout(result, 8, 1, 2, data=2, expert=True)
-    assert not multi.feasible and "data parallel across nodes" in multi.reasons[0]
+    assert multi.feasible, multi.reasons
+    wide = _layout(result, 1, 1, 2, data=16, expert=True)
+    assert wide.feasible, wide.reasons
+    # experts over DP16 x TP1 = 16 ranks (8 per GPU), attention and dense layers replicated on every DP rank,
+    # KV per DP rank: 16 engines each hold the model's KV on one GPU
+    assert wide.memory is not None and wide.memory.weight_bytes_per_gpu == pytest.approx(
+        7_996_440_576 * 2 + 227_096_395_776 * 2 / 16
+    )
+    assert wide.kv_tokens == wide.memory.kv_tokens * 16
+    assert wide.kv_tokens > dp8.kv_tokens  # twice the engines, each with more room for KV
     # dense models get no expert-parallel layouts
     dense = plan_layouts(PlanRequest(model="llama-3.1-8b-instruct", gpu="MI300X"), default_context())
     assert not any(x.expert for x in dense.layouts)
@@ -142,3 +151,28 @@ def test_fit_to_memory_plans_each_layout_at_its_longest_length() -> None:
         plan_layouts(
             PlanRequest(model="llama-3.1-8b-instruct", gpu="MI300X", max_model_len=0), default_context()
         )
+
+
+def test_a_feasible_wide_ep_layout_generates_values_that_render_one_nodes_ranks_per_pod() -> None:
+    """plan's DP-across-nodes layout is a recipe the checks accept, and the chart renders it as a LeaderWorkerSet
+    whose pods run files/dp-launch.sh with the layout's totals."""
+    from rocm_vllm import helm
+    from rocm_vllm.checks import check_recipe_data
+    from rocm_vllm.paths import chart_dir
+    from rocm_vllm.values import recipe_to_values
+
+    request = PlanRequest(model="deepseek-ai/DeepSeek-R1", gpu="MI300X", max_nodes=2, max_model_len=32768)
+    wide = _layout(plan_layouts(request, default_context()), 1, 1, 2, data=16, expert=True)
+    assert wide.feasible, wide.reasons
+    recipe, findings = check_recipe_data(
+        dict(wide.recipe, name="wide"), default_context(), source="wide.yaml"
+    )
+    assert recipe is not None and [f for f in findings if f.severity.name == "ERROR"] == []
+    rendered = helm.render_chart(chart_dir(), recipe_to_values(recipe), api_versions=helm.CRD_API_VERSIONS)
+    (lws,) = [o for o in helm.split_manifests(rendered) if o["kind"] == "LeaderWorkerSet"]
+    template = lws["spec"]["leaderWorkerTemplate"]
+    assert template["size"] == 2
+    args = template["workerTemplate"]["spec"]["containers"][0]["args"]
+    assert args[0] == "dp-launch"
+    assert args[args.index("--data-parallel-size") + 1] == "16"
+    assert args[args.index("--data-parallel-size-local") + 1] == "8"

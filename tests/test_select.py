@@ -69,7 +69,10 @@ def test_mi355x_inventory_prefers_mi355x_recipes(catalog_recipes: list[Recipe]) 
     selection = select_recipe(LLAMA_405B, catalog_recipes, pools, catalog)
     assert selection.chosen is not None and selection.chosen.recipe.gpu == "MI355X"
     selection = select_recipe("deepseek-ai/DeepSeek-R1", catalog_recipes, pools, catalog, goal="throughput")
-    # The only throughput recipes for R1 are MI300X ones: goal outranks GPU generation.
+    assert selection.chosen is not None
+    assert selection.chosen.recipe.name == "deepseek-r1-mi355x-fp8-dp8-ep-throughput"
+    selection = select_recipe(LLAMA_405B, catalog_recipes, pools, catalog, goal="throughput")
+    # The only throughput recipes for Llama 3.1 405B here are MI300X ones: goal outranks GPU generation.
     assert selection.chosen is not None and selection.chosen.recipe.gpu == "MI300X"
 
 

@@ -1,7 +1,9 @@
 """Memory and bandwidth arithmetic shared by the recipe checks, `plan` and `select`.
 
 All figures are per GPU unless a name says otherwise.  The model follows how vLLM lays a model out:
-weights split over tensor x pipeline ranks (experts over tensor x data ranks with expert parallelism),
+weights split over tensor x pipeline ranks (with expert parallelism the routed experts over tensor x data
+ranks, plus EPLB's redundant copies, while attention and dense layers are replicated on every data-parallel
+rank), each data-parallel rank an engine with its own KV cache,
 KV heads split over tensor ranks (replicated when there are fewer KV heads than ranks), MLA's latent
 cache replicated on every tensor rank, layers split over pipeline stages.
 """
@@ -142,17 +144,21 @@ def weight_bytes_per_gpu(
     data: int,
     expert: bool,
     expert_share: float | None = None,
+    redundant_experts: int = 0,
 ) -> float:
     """Weights on the busiest GPU: everything over tensor x pipeline ranks; with expert parallelism the
-    routed experts are instead spread over the tensor x data ranks of each pipeline stage, the first
-    `E mod ranks` ranks holding one expert more (vLLM allows an uneven split: base = E // ep, remainder =
-    E % ep, vllm/model_executor/layers/fused_moe/expert_map_manager.py:67-76 in 0.23.0)."""
+    routed experts are instead spread over the tensor x data ranks (the expert-parallel size) of each pipeline
+    stage, while attention and the dense layers stay replicated on every data-parallel rank (split by tensor
+    only). The first `E mod ranks` ranks hold one expert more (vLLM allows an uneven split: base = E // ep,
+    remainder = E % ep, vllm/model_executor/layers/fused_moe/expert_map_manager.py:67-76 in 0.23.0). EPLB's
+    redundant experts add copies: (E + R) / ep experts per rank (FusedMoE.global_num_experts = E + R,
+    fused_moe/layer.py:182)."""
     ranks = tensor * data
     if expert and model.is_moe and ranks > 1:
         share = expert_weight_share(model) if expert_share is None else expert_share
         experts = model.num_experts or ranks
         dense = total_weight_bytes * (1 - share) / (tensor * pipeline)
-        busiest = math.ceil(experts / ranks) / experts
+        busiest = math.ceil((experts + redundant_experts) / ranks) / experts
         return dense + total_weight_bytes * share * busiest / pipeline
     return total_weight_bytes / (tensor * pipeline)
 
@@ -352,6 +358,7 @@ def plan_memory(
     max_num_batched_tokens: int | None = None,
     max_num_seqs: int | None = None,
     chunked_prefill: bool = True,
+    redundant_experts: int = 0,
 ) -> MemoryPlan:
     """One GPU's memory for a layout.  `max_model_len` -1 is vLLM's fit-to-memory: the longest length
     (up to the model's positions) whose request fits the KV cache."""
@@ -360,7 +367,14 @@ def plan_memory(
     )
     weights = weight_bytes(model, checkpoint, quantization, dtype)
     per_gpu_weights = weight_bytes_per_gpu(
-        weights.total, model, tensor, pipeline, data, expert, expert_share=weights.expert_share
+        weights.total,
+        model,
+        tensor,
+        pipeline,
+        data,
+        expert,
+        expert_share=weights.expert_share,
+        redundant_experts=redundant_experts,
     )
     element = kv_bytes_per_element(kv_cache_dtype, dtype, model.native_dtype)
     per_token = kv_bytes_per_token(model, element)

@@ -54,6 +54,8 @@ class Layout:
     reasons: tuple[str, ...] = ()
     data: int = 1
     expert: bool = False
+    # The in-memory recipe the checks ran on (placeholder revision): a feasible layout generates and renders.
+    recipe: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def feasible(self) -> bool:
@@ -117,7 +119,7 @@ class PlanResult:
 def _candidate_shapes(gpus_per_node: int, max_nodes: int, moe: bool) -> list[Shape]:
     """Single-node shapes on 1, 2, 4 ... GPUs, then multi-node shapes on whole nodes with the tensor group
     inside a node.  For a mixture-of-experts model also the expert-parallel forms: TP with EP, and
-    DP x TP with EP (DP across nodes too; the checks say whether the chart can launch it)."""
+    DP x TP with EP, on one node and across nodes (each pod one node's DP ranks, mp launch)."""
     shapes: list[Shape] = []
     sizes = []
     gpus = 1
@@ -138,7 +140,11 @@ def _candidate_shapes(gpus_per_node: int, max_nodes: int, moe: bool) -> list[Sha
             if gpus_per_node % tensor == 0:
                 shapes.append(Shape(tensor, total // tensor, 1, False, nodes, gpus_per_node))
         if moe:
-            shapes.append(Shape(gpus_per_node, 1, nodes, True, nodes, gpus_per_node))
+            # Data parallel across nodes with expert parallelism: each pod runs gpus_per_node / tensor ranks
+            # (the chart's files/dp-launch.sh), experts over all data x tensor ranks (wide EP).
+            for tensor in range(1, gpus_per_node + 1):
+                if gpus_per_node % tensor == 0:
+                    shapes.append(Shape(tensor, 1, total // tensor, True, nodes, gpus_per_node))
     unique = {(s.tensor, s.pipeline, s.data, s.expert, s.nodes, s.gpus_per_pod): s for s in shapes}
     return sorted(
         unique.values(),
@@ -201,7 +207,17 @@ def plan_layouts(request: PlanRequest, context: CheckContext) -> PlanResult:
             max_model_len=max_len,
         )
         result.layouts.append(
-            Layout(tensor, pipeline, nodes, per_pod, memory, reasons, data=shape.data, expert=shape.expert)
+            Layout(
+                tensor,
+                pipeline,
+                nodes,
+                per_pod,
+                memory,
+                reasons,
+                data=shape.data,
+                expert=shape.expert,
+                recipe=data,
+            )
         )
     return result
 

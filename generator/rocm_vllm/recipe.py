@@ -71,6 +71,11 @@ class Recipe:
     pipeline = _Typed("parallelism.pipeline", int)
     data = _Typed("parallelism.data", int)
     expert = _Typed("parallelism.expert", bool)
+    data_local = _Typed("parallelism.dataLocal", _optional(int))
+    load_balancing = _Typed("parallelism.loadBalancing", _optional(str))
+    api_server_count = _Typed("parallelism.apiServerCount", _optional(int))
+    all2all_backend = _Typed("parallelism.all2allBackend", _optional(str))
+    redundant_experts = _Typed("parallelism.redundantExperts", _optional(int))
     launch_mode = _Typed("launch.mode", _optional(str))
     max_model_len = _Typed("serving.maxModelLen", int)
     gpu_memory_utilization = _Typed("serving.gpuMemoryUtilization", float)
@@ -104,6 +109,23 @@ class Recipe:
     @property
     def is_multi_node(self) -> bool:
         return self.nodes_per_replica > 1
+
+    @property
+    def data_across_nodes(self) -> bool:
+        """Data-parallel ranks spread over the pods of a LeaderWorkerSet group (one node's ranks per pod)."""
+        return self.is_multi_node and self.data > 1
+
+    @property
+    def data_per_pod(self) -> int:
+        """Data-parallel ranks each pod runs: dataLocal, else data / nodesPerReplica (all of them on one node)."""
+        if self.data_local is not None:
+            return self.data_local
+        return self.data // self.nodes_per_replica if self.data_across_nodes else self.data
+
+    @property
+    def expert_parallel_size(self) -> int:
+        """Ranks the routed experts are sharded over with expert parallelism: data x tensor (vLLM's EP size)."""
+        return self.data * self.tensor
 
 
 def recipe_from_document(document: LoadedDocument) -> Recipe:

@@ -66,6 +66,8 @@ class ImageVersion:
     tag: str
     vllm: str
     source: str
+    # Python modules observed inside the image (e.g. mori for the MoRI all-to-all); None: nobody recorded them.
+    modules: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,13 @@ class ImageTable:
 def image_table() -> ImageTable:
     raw: dict[str, Any] = yaml.safe_load(_data_text("vllm-images.yaml"))
     images = tuple(
-        ImageVersion(str(i["repository"]), str(i["tag"]), str(i["vllm"]), " ".join(str(i["source"]).split()))
+        ImageVersion(
+            str(i["repository"]),
+            str(i["tag"]),
+            str(i["vllm"]),
+            " ".join(str(i["source"]).split()),
+            None if i.get("modules") is None else frozenset(str(m) for m in i["modules"]),
+        )
         for i in raw["images"]
     )
     return ImageTable(str(raw["default"]), images)

@@ -25,6 +25,9 @@ EXPECTED_SCENARIOS = {
     "monitoring-ingress-netpol",
     "rdma",
     "observability",
+    "dp-across-nodes",
+    "dp-hybrid",
+    "dp-single-node",
 }
 
 

@@ -27,6 +27,10 @@ def test_every_mapped_chart_value_is_one_the_recipe_sets(recipe: Recipe) -> None
     values = recipe_to_values(recipe)
     optional = {("model", "servedModelName"), ("model", "trustRemoteCode"), ("multiNode", "launchMode")}
     optional |= {("image", "repository"), ("image", "tag"), ("vllm", "maxNumSeqs")}
+    # data parallel settings a recipe writes only when it gives them (the chart derives or defaults them)
+    optional |= {
+        ("dataParallel", key) for key in ("sizeLocal", "loadBalancing", "apiServerCount", "all2allBackend")
+    }
     for value_path in VALUE_TO_RECIPE:
         node = values
         for part in value_path[:-1]:

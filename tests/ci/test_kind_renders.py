@@ -106,3 +106,30 @@ def test_kind_overlay_renders_what_its_test_expects(overlay: Path) -> None:
     assert ("HorizontalPodAutoscaler" in kinds) == values["autoscaling"]["enabled"]
     assert ("PodDisruptionBudget" in kinds) == values["podDisruptionBudget"]["enabled"]
     assert ("PersistentVolumeClaim" in kinds) == values["cache"]["enabled"]
+
+
+def test_kind_data_parallel_case_reads_ranks_from_pod_env(tmp_path: Path) -> None:
+    """tests/e2e/test_data_parallel.py offline: the kind overlay's pods, with the env the LWS webhook injects,
+    give each worker index its start rank through the chart's launch script."""
+    from e2e.test_data_parallel import DATA_PARALLEL, GROUP_SIZE, launch_argv, pod_env
+
+    overlay = KIND_DIR / "values" / "dp-across-nodes.yaml"
+    (lws,) = [
+        o for o in render(KIND_DIR / "values" / "stand-in.yaml", overlay) if o["kind"] == "LeaderWorkerSet"
+    ]
+    assert lws["spec"]["leaderWorkerTemplate"]["size"] == GROUP_SIZE
+    assert load(overlay)["vllm"]["dataParallelSize"] == DATA_PARALLEL
+    stub = tmp_path / "vllm"
+    stub.write_text('#!/bin/sh\nfor arg in "$@"; do printf "%s\\n" "$arg"; done\n', encoding="utf-8")
+    stub.chmod(0o755)
+    for index in range(GROUP_SIZE):
+        role = "leaderTemplate" if index == 0 else "workerTemplate"
+        pod = {"spec": lws["spec"]["leaderWorkerTemplate"][role]["spec"]}
+        env = pod_env(pod) | {
+            "LWS_WORKER_INDEX": str(index),
+            "LWS_LEADER_ADDRESS": "e2e-0.e2e.e2e",
+            "LWS_GROUP_SIZE": str(GROUP_SIZE),
+        }
+        argv = launch_argv(env, tmp_path)
+        start = argv[argv.index("--data-parallel-start-rank") + 1] if index else None
+        assert start == (str(index * DATA_PARALLEL // GROUP_SIZE) if index else None)

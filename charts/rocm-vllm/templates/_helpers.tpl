@@ -242,7 +242,81 @@ Included once, from the workload templates.
 {{- fail "ERROR: podDisruptionBudget.enabled with multiNode.restartPolicy None: an evicted pod comes back alone and turns ready while its group may still be broken, so the budget could not keep drains to one group at a time. Use RecreateGroupOnPodRestart (the default) or set podDisruptionBudget.enabled=false." }}
 {{- end }}
 {{- end }}
+{{- include "rocm-vllm.validateDataParallel" . }}
 {{- if and .Values.metrics.serviceMonitor.enabled (not .Values.service.enabled) }}
 {{- fail "ERROR: metrics.serviceMonitor.enabled needs service.enabled (it scrapes through the Service); use metrics.podMonitor instead if you run without a Service." }}
+{{- end }}
+{{- end }}
+
+{{/*
+rocm-vllm.dataParallelAcrossNodes: "true" when the data-parallel ranks of one replica span the pods of a
+LeaderWorkerSet group (multiNode.nodesPerReplica > 1 and vllm.dataParallelSize > 1): every pod then runs one
+node's ranks through files/dp-launch.sh; else "".
+*/}}
+{{- define "rocm-vllm.dataParallelAcrossNodes" -}}
+{{- if and (include "rocm-vllm.multiNode" .) (gt (int .Values.vllm.dataParallelSize) 1) }}true{{- end }}
+{{- end }}
+
+{{/*
+rocm-vllm.dataParallelSizeLocal: the data-parallel ranks each pod runs: dataParallel.sizeLocal, or derived
+(vllm.dataParallelSize on one node, vllm.dataParallelSize / multiNode.nodesPerReplica across nodes).
+*/}}
+{{- define "rocm-vllm.dataParallelSizeLocal" -}}
+{{- if not (kindIs "invalid" .Values.dataParallel.sizeLocal) }}
+{{- int .Values.dataParallel.sizeLocal }}
+{{- else if include "rocm-vllm.dataParallelAcrossNodes" . }}
+{{- div (int .Values.vllm.dataParallelSize) (int .Values.multiNode.nodesPerReplica) }}
+{{- else }}
+{{- int .Values.vllm.dataParallelSize }}
+{{- end }}
+{{- end }}
+
+{{/*
+rocm-vllm.servesApi: "true" when the pods of a role run vLLM's API server, for (dict "ctx" $ "role" role):
+single-node pods and leaders always; workers only with data parallel across nodes in hybrid load balancing (an
+API server per node). Other workers are Ray members or --headless engines with no HTTP server.
+*/}}
+{{- define "rocm-vllm.servesApi" -}}
+{{- if ne .role "worker" }}true
+{{- else if and (include "rocm-vllm.dataParallelAcrossNodes" .ctx) (eq .ctx.Values.dataParallel.loadBalancing "hybrid") (not .ctx.Values.command) }}true
+{{- end }}
+{{- end }}
+
+{{/*
+rocm-vllm.servingPodSelectorLabels: the labels that select the pods serving API traffic, for Services,
+PodMonitors and other selectors of serving endpoints (an InferencePool, a router's discovery). Single-node: every
+pod of the release. Multi-node: the group leaders (LeaderWorkerSet labels them worker-index "0"), except data
+parallel across nodes with hybrid load balancing, where every pod of every group runs an API server.
+*/}}
+{{- define "rocm-vllm.servingPodSelectorLabels" -}}
+{{- include "rocm-vllm.selectorLabels" . }}
+{{- if and (include "rocm-vllm.multiNode" .) (not (include "rocm-vllm.servesApi" (dict "ctx" . "role" "worker"))) }}
+leaderworkerset.sigs.k8s.io/worker-index: "0"
+{{- end }}
+{{- end }}
+
+{{/*
+rocm-vllm.validateDataParallel: the data-parallel values the schema cannot relate. Each failure says what to change.
+*/}}
+{{- define "rocm-vllm.validateDataParallel" -}}
+{{- $dp := int .Values.vllm.dataParallelSize }}
+{{- $local := include "rocm-vllm.dataParallelSizeLocal" . | int }}
+{{- $nodes := int .Values.multiNode.nodesPerReplica }}
+{{- if gt $local $dp }}
+{{- fail (printf "ERROR: dataParallel.sizeLocal %d exceeds vllm.dataParallelSize %d (vLLM refuses it): set sizeLocal to at most the total, or null to derive it." $local $dp) }}
+{{- end }}
+{{- if and (not (include "rocm-vllm.multiNode" .)) (ne $local $dp) }}
+{{- fail (printf "ERROR: dataParallel.sizeLocal %d differs from vllm.dataParallelSize %d on one node (multiNode.nodesPerReplica 1), where the pod runs every rank: set sizeLocal null." $local $dp) }}
+{{- end }}
+{{- if include "rocm-vllm.dataParallelAcrossNodes" . }}
+{{- if ne .Values.multiNode.launchMode "mp" }}
+{{- fail (printf "ERROR: vllm.dataParallelSize %d across %d nodes needs multiNode.launchMode \"mp\": every pod runs its node's ranks with vllm serve and the chart's launch script; the Ray launch runs one vllm serve on the leader for tensor/pipeline ranks only. Set multiNode.launchMode=mp." $dp $nodes) }}
+{{- end }}
+{{- if ne (mul $local $nodes) $dp }}
+{{- fail (printf "ERROR: data parallel across nodes: each of the %d pods runs dataParallel.sizeLocal %d ranks, %d in all, but vllm.dataParallelSize is %d. Make vllm.dataParallelSize = sizeLocal x multiNode.nodesPerReplica (or sizeLocal null to derive it from a divisible total)." $nodes $local (mul $local $nodes) $dp) }}
+{{- end }}
+{{- if and .Values.gpu.enabled (ne (mul $local (int .Values.vllm.tensorParallelSize) (int .Values.vllm.pipelineParallelSize)) (int .Values.gpu.count)) }}
+{{- fail (printf "ERROR: data parallel across nodes: each pod runs dataParallel.sizeLocal %d x vllm.tensorParallelSize %d x vllm.pipelineParallelSize %d = %d GPUs but requests gpu.count %d. Make the product equal gpu.count." $local (int .Values.vllm.tensorParallelSize) (int .Values.vllm.pipelineParallelSize) (mul $local (int .Values.vllm.tensorParallelSize) (int .Values.vllm.pipelineParallelSize)) (int .Values.gpu.count)) }}
+{{- end }}
 {{- end }}
 {{- end }}

@@ -25,9 +25,19 @@ A parent chart that renders this chart's templates with a context of its own mus
 
 {{/*
 rocm-vllm.launchEnv: the launch scripts' settings as EnvVars, the same on the leader and the workers (ray launch
-only; LeaderWorkerSet itself adds LWS_LEADER_ADDRESS, LWS_GROUP_SIZE and LWS_WORKER_INDEX).
+and data parallel across nodes; LeaderWorkerSet itself adds LWS_LEADER_ADDRESS, LWS_GROUP_SIZE and LWS_WORKER_INDEX).
 */}}
 {{- define "rocm-vllm.launchEnv" -}}
+{{- /* Data-parallel layout: kept when command replaces the serving command, so a stand-in pod (the kind suite's
+simulator) still carries the group's rank settings next to LeaderWorkerSet's LWS_* env. */}}
+{{- if include "rocm-vllm.dataParallelAcrossNodes" . }}
+- name: ROCM_VLLM_DP_SIZE_LOCAL
+  value: {{ include "rocm-vllm.dataParallelSizeLocal" . | quote }}
+- name: ROCM_VLLM_DP_RPC_PORT
+  value: {{ int .Values.dataParallel.rpcPort | quote }}
+- name: ROCM_VLLM_DP_LOAD_BALANCING
+  value: {{ .Values.dataParallel.loadBalancing | quote }}
+{{- end }}
 {{- if include "rocm-vllm.rayLaunch" . }}
 - name: ROCM_VLLM_RAY_PORT
   value: {{ int .Values.multiNode.rayPort | quote }}

@@ -129,7 +129,8 @@ spec:
       image: {{ include "rocm-vllm.image" $ | quote }}
       imagePullPolicy: {{ $.Values.image.pullPolicy }}
       {{- include "rocm-vllm.containerCommand" (dict "ctx" $ "role" $role) | trim | nindent 6 }}
-      {{- if ne $role "worker" }}
+      {{- $servesApi := include "rocm-vllm.servesApi" (dict "ctx" $ "role" $role) }}
+      {{- if $servesApi }}
       ports:
         - name: http
           containerPort: {{ $.Values.vllm.port }}
@@ -147,7 +148,7 @@ spec:
         - name: {{ $name }}
           value: {{ $value | toString | quote }}
         {{- end }}
-        {{- if and (ne $role "worker") $.Values.apiKey.secretName }}
+        {{- if and $servesApi $.Values.apiKey.secretName }}
         {{- /* vLLM reads VLLM_API_KEY (vllm/envs.py) and then requires "Authorization: Bearer <key>" on /v1 routes. */}}
         - name: VLLM_API_KEY
           valueFrom:
@@ -158,7 +159,7 @@ spec:
         {{- with $.Values.vllm.extraEnv }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
-      {{- if and (ne $role "worker") (gt (int $.Values.drain.preStopSleepSeconds) 0) }}
+      {{- if and $servesApi (gt (int $.Values.drain.preStopSleepSeconds) 0) }}
       {{- /* Graceful drain: pause until the endpoints controller has taken the pod out of the Service, then the
       kubelet's SIGTERM makes vLLM refuse new requests and finish in-flight ones for up to --shutdown-timeout. */}}
       lifecycle:
@@ -310,6 +311,18 @@ rocm-vllm.fabricEnv: RCCL/Gloo settings for the inter-node fabric (RCCL reads th
 - name: NCCL_IB_GID_INDEX
   value: {{ .Values.fabric.ibGidIndex | toString | quote }}
 {{- end }}
+{{- if not (kindIs "invalid" .Values.fabric.ibDisable) }}
+- name: NCCL_IB_DISABLE
+  value: {{ ternary "1" "0" .Values.fabric.ibDisable | quote }}
+{{- end }}
+{{- /* AMD MoRI (ROCm/mori v1.2.2 names): the mori_* all-to-all backends and the MoRIIO KV connector read them. */}}
+{{- $mori := .Values.fabric.mori }}
+{{- range $name, $value := dict "MORI_SHMEM_HEAP_SIZE" $mori.shmemHeapSize "MORI_RDMA_DEVICES" $mori.rdmaDevices "MORI_DEVICE_NIC" $mori.deviceNic "MORI_SOCKET_IFNAME" $mori.socketIfname }}
+{{- with $value }}
+- name: {{ $name }}
+  value: {{ . | quote }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{/*
@@ -389,7 +402,15 @@ Flag names checked against vLLM 0.23.0 (vllm/engine/arg_utils.py, vllm/entrypoin
 {{- $args = concat $args (list "--tensor-parallel-size" (toString (int $v.tensorParallelSize))) }}
 {{- $args = concat $args (list "--pipeline-parallel-size" (toString (int $v.pipelineParallelSize))) }}
 {{- $args = concat $args (list "--data-parallel-size" (toString (int $v.dataParallelSize))) }}
+{{- if include "rocm-vllm.dataParallelAcrossNodes" . }}
+{{- $args = concat $args (list "--data-parallel-size-local" (include "rocm-vllm.dataParallelSizeLocal" .)) }}
+{{- end }}
 {{- if $v.enableExpertParallel }}{{ $args = append $args "--enable-expert-parallel" }}{{ end }}
+{{- $dpv := .Values.dataParallel }}
+{{- with $dpv.all2allBackend }}{{ $args = concat $args (list "--all2all-backend" .) }}{{ end }}
+{{- if $dpv.eplb.enabled }}
+{{- $args = concat $args (list "--enable-eplb" "--eplb-config" (toJson (dict "num_redundant_experts" (int $dpv.eplb.numRedundantExperts)))) }}
+{{- end }}
 {{- if not (kindIs "invalid" $v.maxModelLen) }}{{ $args = concat $args (list "--max-model-len" (toString (int $v.maxModelLen))) }}{{ end }}
 {{- if not (kindIs "invalid" $v.gpuMemoryUtilization) }}{{ $args = concat $args (list "--gpu-memory-utilization" (toString $v.gpuMemoryUtilization)) }}{{ end }}
 {{- if not (kindIs "invalid" $v.maxNumSeqs) }}{{ $args = concat $args (list "--max-num-seqs" (toString (int $v.maxNumSeqs))) }}{{ end }}
@@ -408,6 +429,9 @@ rocm-vllm.containerCommand: command and args of the vllm container for a role.
 - leader/worker, ray: the chart's launch scripts files/ray-leader.sh and files/ray-worker.sh (rocm-vllm.launchScript)
   run by /bin/sh; the leader gets the vllm serve arguments as its own ($0 is its name), and both read their
   settings from the environment (rocm-vllm.launchEnv).
+- leader/worker, data parallel across nodes (mp only): the chart's files/dp-launch.sh, run by /bin/sh with the
+  vllm serve arguments (--api-server-count only on pods that serve the API); it adds the leader address, the RPC
+  port and, from LWS_WORKER_INDEX, the start rank and --headless (internal) or --data-parallel-hybrid-lb (hybrid).
 - leader/worker, mp: every pod runs vllm serve --distributed-executor-backend mp with --nnodes/--node-rank/
   --master-addr/--master-port from the LWS environment (LWS_WORKER_INDEX needs LeaderWorkerSet v0.6.0 or newer);
   workers add --headless (no API server).
@@ -425,11 +449,22 @@ args:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- else if eq $role "single" -}}
+{{- with $.Values.dataParallel.apiServerCount }}{{ $serve = concat $serve (list "--api-server-count" (toString (int .))) }}{{ end }}
 command:
   - vllm
   - serve
 args:
   {{- toYaml $serve | nindent 2 }}
+{{- else if include "rocm-vllm.dataParallelAcrossNodes" $ -}}
+{{- /* Every pod runs its node's ranks; files/dp-launch.sh adds the leader address, the RPC port and, by
+LWS_WORKER_INDEX, the start rank and --headless or --data-parallel-hybrid-lb (rocm-vllm.launchEnv). */}}
+{{- if include "rocm-vllm.servesApi" (dict "ctx" $ "role" $role) }}
+{{- with $.Values.dataParallel.apiServerCount }}{{ $serve = concat $serve (list "--api-server-count" (toString (int .))) }}{{ end }}
+{{- end }}
+command:
+  {{- toYaml (list "/bin/sh" "-c" (include "rocm-vllm.launchScript" (dict "ctx" $ "file" "dp-launch.sh"))) | nindent 2 }}
+args:
+  {{- toYaml (prepend $serve "dp-launch") | nindent 2 }}
 {{- else if eq $mn.launchMode "mp" -}}
 {{- $dist := list "--distributed-executor-backend" "mp" "--nnodes" "$(LWS_GROUP_SIZE)" "--node-rank" "$(LWS_WORKER_INDEX)" "--master-addr" "$(LWS_LEADER_ADDRESS)" "--master-port" (toString (int $mn.masterPort)) }}
 {{- if eq $role "worker" }}{{ $dist = append $dist "--headless" }}{{ end }}
@@ -455,19 +490,22 @@ args:
 rocm-vllm.leaderPort: the leader port a worker depends on: the Ray head (ray) or torch.distributed's master (mp).
 */}}
 {{- define "rocm-vllm.leaderPort" -}}
-{{- if eq .Values.multiNode.launchMode "ray" }}{{ int .Values.multiNode.rayPort }}{{ else }}{{ int .Values.multiNode.masterPort }}{{ end }}
+{{- if include "rocm-vllm.dataParallelAcrossNodes" . }}{{ int .Values.vllm.port }}
+{{- else if eq .Values.multiNode.launchMode "ray" }}{{ int .Values.multiNode.rayPort }}{{ else }}{{ int .Values.multiNode.masterPort }}{{ end }}
 {{- end }}
 
 {{/*
-rocm-vllm.probes: probes for a role. Single-node pods and leaders serve the API: HTTP probes on /health.
-Workers serve no HTTP (Ray workers run only `ray start --block`; mp workers run vllm serve --headless), so an
-HTTP probe would kill them; they get exec probes checking that the leader's Ray/master port is reachable.
+rocm-vllm.probes: probes for a role. Pods that serve the API (rocm-vllm.servesApi: single-node pods, leaders,
+and hybrid data-parallel workers) get HTTP probes on /health. Other workers serve no HTTP (Ray workers run only
+`ray start --block`; mp and internal-LB data-parallel workers run vllm serve --headless), so an HTTP probe would
+kill them; they get exec probes checking that the leader's port is reachable (Ray head, torch.distributed master,
+or with data parallel the leader's API port: the DP handshake port closes once the engines are up).
 */}}
 {{- define "rocm-vllm.probes" -}}
 {{- $ := .ctx }}
 {{- /* Ray launch: the startup probes also allow the group wait (rocm-vllm.launchStartupFailureThreshold). */}}
 {{- $rayGroup := and (ne .role "single") (include "rocm-vllm.rayLaunch" $) }}
-{{- if eq .role "worker" }}
+{{- if not (include "rocm-vllm.servesApi" (dict "ctx" $ "role" .role)) }}
 {{- range $kind := list "startup" "readiness" "liveness" }}
 {{- $p := get $.Values.probes.worker $kind }}
 {{- if $p.enabled }}

@@ -21,11 +21,8 @@ spec:
       - {{ .Release.Namespace }}
   selector:
     matchLabels:
-      {{- include "rocm-vllm.selectorLabels" . | nindent 6 }}
-      {{- if include "rocm-vllm.multiNode" . }}
-      {{- /* Only leaders serve /metrics; workers run no HTTP server. */}}
-      leaderworkerset.sigs.k8s.io/worker-index: "0"
-      {{- end }}
+      {{- /* Only pods that serve the API serve /metrics (headless and Ray workers run no HTTP server). */}}
+      {{- include "rocm-vllm.servingPodSelectorLabels" . | nindent 6 }}
   podMetricsEndpoints:
     - port: http
       path: /metrics

@@ -4,11 +4,8 @@ rocm-vllm.service: the service object(s) of one model, from a root-like context 
 */}}
 {{- define "rocm-vllm.service" -}}
 {{- if .Values.service.enabled }}
-{{- $selector := include "rocm-vllm.selectorLabels" . }}
-{{- if include "rocm-vllm.multiNode" . }}
-{{- /* Only group leaders serve the API; the LWS controller labels them worker-index "0". */}}
-{{- $selector = printf "%s\nleaderworkerset.sigs.k8s.io/worker-index: \"0\"" $selector }}
-{{- end }}
+{{- /* The pods that serve the API: group leaders, or every pod with hybrid data-parallel load balancing. */}}
+{{- $selector := include "rocm-vllm.servingPodSelectorLabels" . }}
 {{- include "rocm-vllm.component.service" (dict
   "ctx" .
   "name" (include "rocm-vllm.fullname" .)

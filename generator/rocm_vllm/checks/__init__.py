@@ -69,13 +69,24 @@ def resolve(recipe: Recipe, catalog: Catalog) -> Resolved:
 
 
 def all_checks() -> list[Check]:
-    from rocm_vllm.checks import catalog, image, memory, naming, parallelism, precision, vllm_cli
+    from rocm_vllm.checks import (
+        catalog,
+        expert_parallel,
+        image,
+        memory,
+        naming,
+        parallelism,
+        precision,
+        vllm_cli,
+    )
 
     return [
         naming.check_name,
         catalog.check_catalog_entries,
         parallelism.check_parallelism,
         parallelism.check_fp8_blocks,
+        expert_parallel.check_all2all,
+        expert_parallel.check_experts,
         precision.check_precision,
         memory.check_context_length,
         memory.check_memory,

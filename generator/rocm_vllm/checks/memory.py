@@ -90,6 +90,7 @@ def check_memory(resolved: Resolved, context: CheckContext) -> list[Finding]:
         max_num_batched_tokens=batched_tokens_flag(r.extra_args),
         max_num_seqs=r.max_num_seqs,
         chunked_prefill=chunked_prefill_flag(r.extra_args),
+        redundant_experts=r.redundant_experts or 0,
     )
     if not plan.weights_fit:
         return [
@@ -100,7 +101,8 @@ def check_memory(resolved: Resolved, context: CheckContext) -> list[Finding]:
                 f"weights need {gib(plan.weight_bytes_per_gpu)} per GPU plus {gib(plan.reserve_bytes)} that vLLM's "
                 f"profile run keeps (activations at {plan.max_num_batched_tokens} batched tokens, non-torch), but "
                 f"{r.gpu_memory_utilization} x {gib(gpu.memory_bytes)} gives {gib(plan.budget_bytes)}; "
-                "add GPUs (tensor/pipeline), quantize (quantization: fp8) or raise gpuMemoryUtilization",
+                "add GPUs (tensor/pipeline, or data with expert: true for a MoE model), quantize (quantization: "
+                "fp8) or raise gpuMemoryUtilization",
             )
         ]
     if r.max_model_len == -1 and not plan.max_model_len:

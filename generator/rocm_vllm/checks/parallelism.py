@@ -5,6 +5,7 @@ from __future__ import annotations
 from rocm_vllm.catalog import Checkpoint, ModelSpec
 from rocm_vllm.checks import CheckContext, Resolved
 from rocm_vllm.findings import Finding, Severity, finding_at
+from rocm_vllm.recipe import Recipe
 
 CHECK = "parallelism"
 
@@ -49,17 +50,7 @@ def check_parallelism(resolved: Resolved, context: CheckContext) -> list[Finding
                     f"nodesPerReplica is {r.nodes_per_replica}: set launch.mode to ray or mp",
                 )
             )
-        if r.data > 1:
-            findings.append(
-                finding_at(
-                    doc,
-                    ("parallelism", "data"),
-                    CHECK,
-                    "the chart's multi-node launch spreads tensor x pipeline ranks over the group; data parallel "
-                    "across nodes is not supported: set data to 1 and use more replicas instead",
-                )
-            )
-        if r.tensor > r.gpus_per_node:
+        if r.tensor > r.gpus_per_node and not r.data_across_nodes:
             findings.append(
                 finding_at(
                     doc,
@@ -80,6 +71,7 @@ def check_parallelism(resolved: Resolved, context: CheckContext) -> list[Finding
                 Severity.WARNING,
             )
         )
+    findings.extend(_data_parallel_findings(r))
     model = resolved.model
     if model is None:
         return findings
@@ -176,3 +168,127 @@ def check_fp8_blocks(resolved: Resolved, context: CheckContext) -> list[Finding]
             f"in 0.23.0): {hint}choose a tensor size that keeps each shard a whole number of blocks",
         )
     ]
+
+
+# Flags that contradict hybrid load balancing (vllm/engine/arg_utils.py:1818-1821, entrypoints/cli/serve.py:185).
+HYBRID_CONFLICTS = {
+    "--headless": "--headless (hybrid runs an API server on every pod)",
+    "--data-parallel-external-lb": "external load balancing",
+    "-dpe": "external load balancing",
+    "--data-parallel-rank": "external load balancing (--data-parallel-rank)",
+    "-dpn": "external load balancing (--data-parallel-rank)",
+}
+
+
+def _data_parallel_findings(r: Recipe) -> list[Finding]:
+    """Data-parallel ranks per pod and across the pods of a group (vLLM 0.23.0 ParallelConfig rules and the
+    chart's one-pod-per-node launch, files/dp-launch.sh)."""
+    doc, findings = r.document, []
+    local = r.data_per_pod
+    if local > r.data:
+        findings.append(
+            finding_at(
+                doc,
+                ("parallelism", "dataLocal"),
+                CHECK,
+                f'dataLocal {local} exceeds data {r.data}; vLLM refuses it ("data_parallel_size_local must be <= '
+                'data_parallel_size", vllm/config/parallel.py:441): set dataLocal to at most data',
+            )
+        )
+    if r.data_across_nodes:
+        if r.launch_mode == "ray":
+            findings.append(
+                finding_at(
+                    doc,
+                    ("launch", "mode"),
+                    CHECK,
+                    f"data {r.data} across {r.nodes_per_replica} nodes needs launch.mode mp: every pod runs its node's "
+                    "data-parallel ranks with vllm serve (the chart's files/dp-launch.sh); the Ray launch runs one "
+                    "vllm serve on the leader for tensor x pipeline ranks only",
+                )
+            )
+        if r.data_local is None and r.data % r.nodes_per_replica:
+            findings.append(
+                finding_at(
+                    doc,
+                    ("parallelism", "data"),
+                    CHECK,
+                    f"data {r.data} does not divide over nodesPerReplica {r.nodes_per_replica}: every pod runs the "
+                    "same number of data-parallel ranks; make data a multiple of nodesPerReplica",
+                )
+            )
+        elif local * r.nodes_per_replica != r.data:
+            findings.append(
+                finding_at(
+                    doc,
+                    ("parallelism", "dataLocal"),
+                    CHECK,
+                    f"dataLocal {local} x nodesPerReplica {r.nodes_per_replica} = {local * r.nodes_per_replica} "
+                    f"ranks, but data is {r.data}: make data = dataLocal x nodesPerReplica",
+                )
+            )
+        per_pod = local * r.tensor * r.pipeline
+        if per_pod != r.gpus_per_node:
+            findings.append(
+                finding_at(
+                    doc,
+                    ("parallelism",),
+                    CHECK,
+                    f"each pod runs dataLocal {local} x tensor {r.tensor} x pipeline {r.pipeline} = {per_pod} GPUs, "
+                    f"but has gpusPerNode {r.gpus_per_node}: with data across nodes a data-parallel rank's tensor "
+                    "and pipeline groups stay inside a node; make dataLocal x tensor x pipeline = gpusPerNode",
+                )
+            )
+    else:
+        if r.data_local is not None and r.data_local != r.data:
+            findings.append(
+                finding_at(
+                    doc,
+                    ("parallelism", "dataLocal"),
+                    CHECK,
+                    f"dataLocal {r.data_local} differs from data {r.data} on a single node, where the pod runs every "
+                    "rank: remove dataLocal",
+                )
+            )
+        if r.load_balancing is not None:
+            findings.append(
+                finding_at(
+                    doc,
+                    ("parallelism", "loadBalancing"),
+                    CHECK,
+                    "loadBalancing only applies when data spans nodes (nodesPerReplica > 1 and data > 1): on one "
+                    "node the pod's API servers balance its own ranks; remove it",
+                    Severity.WARNING,
+                )
+            )
+    if r.load_balancing == "hybrid":
+        conflicts = sorted(
+            {
+                HYBRID_CONFLICTS[a.split("=", 1)[0]]
+                for a in r.extra_args
+                if a.split("=", 1)[0] in HYBRID_CONFLICTS
+            }
+        )
+        for conflict in conflicts:
+            findings.append(
+                finding_at(
+                    doc,
+                    ("vllm", "extraArgs"),
+                    CHECK,
+                    f"loadBalancing hybrid conflicts with {conflict}: vLLM refuses the pair "
+                    "(vllm/engine/arg_utils.py:1818-1821); drop it from extraArgs",
+                )
+            )
+        if r.data_across_nodes and local == 1:
+            findings.append(
+                finding_at(
+                    doc,
+                    ("parallelism", "loadBalancing"),
+                    CHECK,
+                    "loadBalancing hybrid with one rank per pod: vLLM switches to external load balancing with a "
+                    "warning (vllm/engine/arg_utils.py:1892-1900), one API server per rank; the chart's Service "
+                    "still spreads requests over every pod, so set internal for one entry point or keep it knowingly",
+                    Severity.WARNING,
+                )
+            )
+    return findings
