@@ -25,6 +25,8 @@ EXPECTED_SCENARIOS = {
     "monitoring-ingress-netpol",
     "rdma",
     "observability",
+    "scale-from-zero",
+    "hpa-slo",
 }
 
 

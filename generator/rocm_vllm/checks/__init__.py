@@ -69,7 +69,7 @@ def resolve(recipe: Recipe, catalog: Catalog) -> Resolved:
 
 
 def all_checks() -> list[Check]:
-    from rocm_vllm.checks import catalog, image, memory, naming, parallelism, precision, vllm_cli
+    from rocm_vllm.checks import catalog, image, memory, naming, parallelism, precision, scaling, vllm_cli
 
     return [
         naming.check_name,
@@ -81,6 +81,7 @@ def all_checks() -> list[Check]:
         memory.check_memory,
         memory.check_batch,
         image.check_image,
+        scaling.check_scaling,
         vllm_cli.check_extra_args,
         vllm_cli.check_env,
     ]
