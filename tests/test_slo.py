@@ -14,7 +14,10 @@ from rocm_vllm.yamlio import LoadedDocument
 BASE = {
     "name": "r",
     "goal": "latency",
-    "model": {"id": "meta-llama/Llama-3.1-8B-Instruct", "revision": "0e9e39f249a16976918f6564b8830bc894c89659"},
+    "model": {
+        "id": "meta-llama/Llama-3.1-8B-Instruct",
+        "revision": "0e9e39f249a16976918f6564b8830bc894c89659",
+    },
     "hardware": {"gpu": "MI300X", "gpusPerNode": 1},
     "precision": {"dtype": "bfloat16"},
     "parallelism": {"tensor": 1},
@@ -44,7 +47,9 @@ def test_throughput_tolerates_a_busy_queue_and_ignores_ttft() -> None:
 
 
 def test_recipe_fields_override_single_thresholds_and_enable_ttft() -> None:
-    keda = values_of(goal="throughput", deployment={"slo": {"ttftSeconds": 1.5, "waitingPerReplica": 3}})["keda"]
+    keda = values_of(goal="throughput", deployment={"slo": {"ttftSeconds": 1.5, "waitingPerReplica": 3}})[
+        "keda"
+    ]
     assert keda["slo"]["ttft"] == {"enabled": True, "thresholdSeconds": 1.5}  # type: ignore[index]
     assert keda["slo"]["queue"] == {"enabled": True, "threshold": 3.0}  # type: ignore[index]
     assert "httpScaleFromZero" not in keda  # type: ignore[operator]

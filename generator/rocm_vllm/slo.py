@@ -32,5 +32,7 @@ GOAL_TRIGGERS: dict[str, dict[str, Any]] = {
 def slo_trigger_values(goal: str) -> dict[str, Any]:
     """The chart's keda.slo for a recipe goal (a fresh copy each call: the caller may change it)."""
     if goal not in GOAL_TRIGGERS:
-        raise ValueError(f"no SLO trigger defaults for goal {goal!r}; known: {', '.join(sorted(GOAL_TRIGGERS))}")
+        raise ValueError(
+            f"no SLO trigger defaults for goal {goal!r}; known: {', '.join(sorted(GOAL_TRIGGERS))}"
+        )
     return {name: dict(settings) for name, settings in GOAL_TRIGGERS[goal].items()}

@@ -14,7 +14,9 @@ from rocm_vllm.errors import InvalidInputError
 
 WAKE = {"keda": {"httpScaleFromZero": {"enabled": True}}}
 KEDA = {"keda": {"enabled": True, "prometheus": {"serverAddress": "http://prom:9090"}}}
-ALL_SLO = {"keda": {"slo": {"queue": {"enabled": True}, "kvCache": {"enabled": True}, "ttft": {"enabled": True}}}}
+ALL_SLO = {
+    "keda": {"slo": {"queue": {"enabled": True}, "kvCache": {"enabled": True}, "ttft": {"enabled": True}}}
+}
 MODEL = {"model": {"servedModelName": "m"}}
 
 
@@ -73,17 +75,24 @@ def test_request_rate_and_extra_hosts(render_objects: Any) -> None:
         "hosts": ["llm.example.com"],
         "scalingMetric": {"type": "requestRate", "targetValue": 5, "window": "2m", "granularity": "5s"},
     }
-    spec = one(render_objects(merged(WAKE, {"keda": {"httpScaleFromZero": settings}})), "HTTPScaledObject")["spec"]
+    spec = one(render_objects(merged(WAKE, {"keda": {"httpScaleFromZero": settings}})), "HTTPScaledObject")[
+        "spec"
+    ]
     assert spec["hosts"][-1] == "llm.example.com"
     assert spec["scalingMetric"] == {"requestRate": {"targetValue": 5, "window": "2m", "granularity": "5s"}}
 
 
 def test_the_hold_timeout_is_the_startup_probes_budget_plus_the_allowance(render_objects: Any) -> None:
     probe = {"startup": {"initialDelaySeconds": 60, "periodSeconds": 20, "failureThreshold": 30}}
-    values = merged(WAKE, {"probes": probe, "keda": {"httpScaleFromZero": {"timeouts": {"startAllowanceSeconds": 100}}}})
+    values = merged(
+        WAKE, {"probes": probe, "keda": {"httpScaleFromZero": {"timeouts": {"startAllowanceSeconds": 100}}}}
+    )
     objects = render_objects(values)
     scaled = one(objects, "HTTPScaledObject")
-    assert scaled["spec"]["timeouts"] == {"conditionWait": "760s", "responseHeader": "300s"}  # 60 + 20 x 30 + 100
+    assert scaled["spec"]["timeouts"] == {
+        "conditionWait": "760s",
+        "responseHeader": "300s",
+    }  # 60 + 20 x 30 + 100
     assert scaled["metadata"]["annotations"]["rocm-vllm/start-budget-seconds"] == "660"
     startup = pod_specs(objects)["single"]["spec"]["containers"][0]["startupProbe"]
     assert startup["initialDelaySeconds"] + startup["periodSeconds"] * startup["failureThreshold"] == 660
@@ -151,7 +160,9 @@ def test_every_slo_trigger_parses_and_uses_only_sourced_vllm_metrics(render_obje
 
 
 def test_slo_trigger_queries_and_metric_types(render_objects: Any) -> None:
-    triggers = slo_triggers(render_objects, ALL_SLO, {"keda": {"slo": {"ttft": {"quantile": 0.9, "window": "5m"}}}})
+    triggers = slo_triggers(
+        render_objects, ALL_SLO, {"keda": {"slo": {"ttft": {"quantile": 0.9, "window": "5m"}}}}
+    )
     assert triggers["ttft"]["metadata"]["query"] == (
         'histogram_quantile(0.9, sum by (le) (rate(vllm:time_to_first_token_seconds_bucket{namespace="default",'
         'model_name="m"}[5m])))'
@@ -184,6 +195,8 @@ def test_activation_threshold_applies_to_the_queue_trigger_only(render_objects: 
         ({"keda": {"slo": {"ttft": {"quantile": 95}}}}, "quantile"),
     ],
 )
-def test_invalid_slo_values_fail_with_a_message(render_objects: Any, values: dict[str, Any], message: str) -> None:
+def test_invalid_slo_values_fail_with_a_message(
+    render_objects: Any, values: dict[str, Any], message: str
+) -> None:
     with pytest.raises(InvalidInputError, match=message):
         render_objects(merged(KEDA, values))

@@ -524,7 +524,11 @@ def test_hpa_default_metric_is_the_vllm_queue(render_objects: Any) -> None:
 def test_keda_default_trigger_is_the_slo_queue(render_objects: Any) -> None:
     values = {
         "model": {"servedModelName": "m"},
-        "keda": {"enabled": True, "prometheus": {"serverAddress": "http://prom:9090"}, "slo": {"queue": {"threshold": 7}}},
+        "keda": {
+            "enabled": True,
+            "prometheus": {"serverAddress": "http://prom:9090"},
+            "slo": {"queue": {"threshold": 7}},
+        },
     }
     scaled = one(render_objects(values), "ScaledObject")
     (trigger,) = scaled["spec"]["triggers"]

@@ -136,7 +136,9 @@ def test_selectors_of_different_models_never_overlap(scenario: Path) -> None:
                 pods[name][0]["leaderworkerset.sigs.k8s.io/worker-index"] = "0"
             if obj["kind"] == "Deployment":
                 selectors.append((name, obj["spec"]["selector"]["matchLabels"]))
-        if obj["kind"] == "Service" and obj["spec"]["type"] != "ExternalName":  # a wake Service selects no pods
+        if (
+            obj["kind"] == "Service" and obj["spec"]["type"] != "ExternalName"
+        ):  # a wake Service selects no pods
             selectors.append((name, obj["spec"]["selector"]))
         if obj["kind"] == "PodDisruptionBudget":
             selectors.append((name, obj["spec"]["selector"]["matchLabels"]))

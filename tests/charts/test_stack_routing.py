@@ -75,7 +75,10 @@ def pods(objects: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
             out[name] = obj["spec"]["template"]["metadata"]["labels"]
         elif obj["kind"] == "LeaderWorkerSet":
             lwt = obj["spec"]["leaderWorkerTemplate"]
-            out[f"{name}-0"] = {**lwt["leaderTemplate"]["metadata"]["labels"], "leaderworkerset.sigs.k8s.io/worker-index": "0"}
+            out[f"{name}-0"] = {
+                **lwt["leaderTemplate"]["metadata"]["labels"],
+                "leaderworkerset.sigs.k8s.io/worker-index": "0",
+            }
             for index in range(1, int(lwt["size"])):
                 out[f"{name}-0-{index}"] = {
                     **lwt["workerTemplate"]["metadata"]["labels"],
@@ -138,7 +141,11 @@ def test_rbac_grants_only_get_list_watch_on_pods_to_the_router() -> None:
     assert role["kind"] == "Role" and role["metadata"]["namespace"] == "default"
     assert role["rules"] == [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}]
     (binding,) = [o for o in objects if o["kind"] in {"RoleBinding", "ClusterRoleBinding"}]
-    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "stk-router"}
+    assert binding["roleRef"] == {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "Role",
+        "name": "stk-router",
+    }
     assert binding["subjects"] == [
         {"kind": "ServiceAccount", "name": router_pod(objects)["serviceAccountName"], "namespace": "default"}
     ]
@@ -177,7 +184,9 @@ def test_the_router_sends_the_stacks_api_key_on_its_own_calls() -> None:
 def test_a_sleeping_model_is_reached_through_its_wake_service() -> None:
     objects = render(WAKE)
     args = router_args(objects)
-    backends = dict(zip(args["--static-models"].split(","), args["--static-backends"].split(","), strict=True))
+    backends = dict(
+        zip(args["--static-models"].split(","), args["--static-backends"].split(","), strict=True)
+    )
     assert backends == {
         "llama-405b": "http://stk-llama-405b-wake.default.svc:8080",
         "llama-8b": "http://stk-llama-8b-wake.default.svc:8080",
@@ -210,7 +219,10 @@ def test_a_sleeping_model_is_reached_through_its_wake_service() -> None:
             r"models.llama-405b scales from zero .* router.serviceDiscovery is pod",
         ),
         (
-            {**TWO, "models": {**TWO["models"], "qwen-8b": {**TWO["models"]["qwen-8b"], "vllm": {"port": 9000}}}},
+            {
+                **TWO,
+                "models": {**TWO["models"], "qwen-8b": {**TWO["models"]["qwen-8b"], "vllm": {"port": 9000}}},
+            },
             r"reaches every pod on one port \(--k8s-port\), but the models use vllm.port 8000, 9000",
         ),
         ({**TWO, "router": {"serviceDiscovery": "dns"}}, "serviceDiscovery"),
