@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,13 +26,13 @@ BASE = {
 }
 
 
-def values_of(**changes: object) -> dict[str, object]:
+def values_of(**changes: object) -> dict[str, Any]:
     recipe = recipe_from_document(LoadedDocument(path=Path("r.yaml"), data={**BASE, **changes}))
     return recipe_to_values(recipe)
 
 
 def test_latency_scales_early_and_on_ttft() -> None:
-    slo = values_of(goal="latency")["keda"]["slo"]  # type: ignore[index]
+    slo = values_of(goal="latency")["keda"]["slo"]
     assert slo == {
         "queue": {"enabled": True, "threshold": 2},
         "kvCache": {"enabled": True, "threshold": 0.75},
@@ -40,7 +41,7 @@ def test_latency_scales_early_and_on_ttft() -> None:
 
 
 def test_throughput_tolerates_a_busy_queue_and_ignores_ttft() -> None:
-    slo = values_of(goal="throughput")["keda"]["slo"]  # type: ignore[index]
+    slo = values_of(goal="throughput")["keda"]["slo"]
     assert slo["queue"]["threshold"] > GOAL_TRIGGERS["latency"]["queue"]["threshold"]
     assert slo["kvCache"]["threshold"] == 0.9
     assert slo["ttft"] == {"enabled": False}
@@ -50,14 +51,14 @@ def test_recipe_fields_override_single_thresholds_and_enable_ttft() -> None:
     keda = values_of(goal="throughput", deployment={"slo": {"ttftSeconds": 1.5, "waitingPerReplica": 3}})[
         "keda"
     ]
-    assert keda["slo"]["ttft"] == {"enabled": True, "thresholdSeconds": 1.5}  # type: ignore[index]
-    assert keda["slo"]["queue"] == {"enabled": True, "threshold": 3.0}  # type: ignore[index]
-    assert "httpScaleFromZero" not in keda  # type: ignore[operator]
+    assert keda["slo"]["ttft"] == {"enabled": True, "thresholdSeconds": 1.5}
+    assert keda["slo"]["queue"] == {"enabled": True, "threshold": 3.0}
+    assert "httpScaleFromZero" not in keda
 
 
 def test_scale_from_zero_fields_enable_the_http_add_on() -> None:
     values = values_of(deployment={"scaleFromZero": {"maxReplicas": 3, "scaledownPeriodSeconds": 1200}})
-    assert values["keda"]["httpScaleFromZero"] == {  # type: ignore[index]
+    assert values["keda"]["httpScaleFromZero"] == {
         "enabled": True,
         "maxReplicas": 3,
         "scaledownPeriod": 1200,
