@@ -3,9 +3,11 @@ timeout from the start budget) and the KEDA SLO triggers on vLLM's own metrics (
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from chart_objects import MULTI_NODE, by_kind, merged, one, pod_specs
 from test_chart_observability import allowed_metric_names, metric_names
 
@@ -200,3 +202,15 @@ def test_invalid_slo_values_fail_with_a_message(
 ) -> None:
     with pytest.raises(InvalidInputError, match=message):
         render_objects(merged(KEDA, values))
+
+
+def test_the_hpa_external_metrics_example_uses_sourced_vllm_metrics(
+    render_objects: Any, chart_dir: Path
+) -> None:
+    values = yaml.safe_load((chart_dir / "ci" / "hpa-slo-values.yaml").read_text(encoding="utf-8"))
+    hpa = one(render_objects(values), "HorizontalPodAutoscaler")
+    names = {m["external"]["metric"]["name"] for m in hpa["spec"]["metrics"] if m["type"] == "External"}
+    assert names == {"vllm:num_requests_waiting", "vllm:kv_cache_usage_perc"}
+    assert names <= allowed_metric_names()
+    for metric in hpa["spec"]["metrics"]:
+        assert metric["external"]["metric"]["selector"]["matchLabels"] == {"model_name": "qwen3-8b"}

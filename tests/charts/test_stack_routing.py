@@ -216,7 +216,7 @@ def test_a_sleeping_model_is_reached_through_its_wake_service() -> None:
     [
         (
             {**WAKE, "router": {"serviceDiscovery": "pod"}},
-            r"models.llama-405b scales from zero .* router.serviceDiscovery is pod",
+            r"models.llama-405b: the model scales from zero .* router.serviceDiscovery is pod",
         ),
         (
             {

@@ -346,7 +346,7 @@ rocm-vllm-stack.validate: checks across models the schema cannot express. Each f
 {{- range $out.contexts }}
 {{- $v := .ctx.Values }}
 {{- if $v.keda.httpScaleFromZero.enabled }}
-{{- fail (printf "ERROR: models.%s scales from zero (keda.httpScaleFromZero) but router.serviceDiscovery is pod: the router discovers pods, and a model scaled to zero has none, so its requests would never reach the KEDA interceptor that wakes it. Set router.serviceDiscovery=static (the router then calls that model through its wake Service)." .key) }}
+{{- fail (printf "ERROR: models.%s: the model scales from zero (keda.httpScaleFromZero) but router.serviceDiscovery is pod: the router discovers pods, and a model scaled to zero has none, so its requests would never reach the KEDA interceptor that wakes it. Set router.serviceDiscovery=static (in a stack file: router.values.serviceDiscovery; the router then calls that model through its wake Service)." .key) }}
 {{- end }}
 {{- $_ := set $ports (toString (int $v.vllm.port)) .key }}
 {{- end }}
