@@ -4,7 +4,7 @@
 #   ci/kind/run-e2e.sh KUBERNETES_VERSION        e.g. ci/kind/run-e2e.sh 1.29   (see ci/kind/versions.yaml)
 #
 # Creates a cluster from ci/kind/cluster.yaml with the node image pinned for that version, installs the
-# LeaderWorkerSet controller, runs `pytest -m e2e tests/e2e`, and deletes the cluster on every exit path.
+# LeaderWorkerSet controller (and KEDA with its HTTP add-on when their checksums are pinned), runs `pytest -m e2e tests/e2e`, and deletes the cluster on every exit path.
 # The cluster gets its own kubeconfig in a temporary directory: the user's ~/.kube/config is never read or
 # written, so the suite cannot reach any cluster but this one.
 #
@@ -123,10 +123,33 @@ for ((i = 0; i < crd_count; i++)); do
   kubectl apply --server-side --request-timeout=120s -f "${file}"
 done
 
+# KEDA and the HTTP add-on (scale from zero), from release manifests verified by the sha256 in versions.yaml.
+# Without a recorded checksum nothing unverified is applied: the scale-from-zero test skips and says why.
+keda_ready=0
+keda_sum="$(pinned --top keda.sha256)"
+addon_sum="$(pinned --top httpAddOn.sha256)"
+if [[ "${keda_sum}" == None || "${addon_sum}" == None ]]; then
+  log "not installing KEDA: keda.sha256 or httpAddOn.sha256 is not recorded in ci/kind/versions.yaml"
+else
+  for part in keda httpAddOn; do
+    url="$(pinned --top "${part}.manifests")"
+    sum="$(pinned --top "${part}.sha256")"
+    file="${work_dir}/${part}.yaml"
+    log "installing ${part} from ${url}"
+    curl --fail --silent --show-error --location --max-time 120 --retry 3 -o "${file}" "${url}"
+    echo "${sum}  ${file}" | sha256sum --check --quiet || die "checksum mismatch for ${url}"
+    # --force-conflicts: KEDA's own ScaledObject CRD replaces the CRD-only copy applied above.
+    kubectl apply --server-side --force-conflicts --request-timeout=120s -f "${file}"
+  done
+  kubectl wait deployment --all -n keda --for=condition=Available --timeout=300s
+  keda_ready=1
+fi
+
 log "running tests/e2e on Kubernetes ${K8S_VERSION}"
 cd "${REPO_ROOT}"
 ROCM_VLLM_E2E=1 \
   ROCM_VLLM_E2E_KUBECONFIG="${KUBECONFIG}" \
   ROCM_VLLM_E2E_CLUSTER="${cluster}" \
   ROCM_VLLM_E2E_K8S_VERSION="${K8S_VERSION}" \
+  ROCM_VLLM_E2E_KEDA="${keda_ready}" \
   "${py}" -m pytest tests/e2e -m e2e -v -rs

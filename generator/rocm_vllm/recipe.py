@@ -85,6 +85,7 @@ class Recipe:
     replicas = _Typed("deployment.replicas", _optional(int))
     pdb_max_unavailable = _Typed("deployment.podDisruptionBudget.maxUnavailable", _optional(int))
     shm_size = _Typed("deployment.shmSize", _optional(str))
+    scale_from_zero_max_replicas = _Typed("deployment.scaleFromZero.maxReplicas", _optional(int))
 
     @property
     def extra_args(self) -> tuple[str, ...]:

@@ -18,6 +18,7 @@ from rocm_vllm.fields import Field, FieldTable, field_table
 from rocm_vllm.helm_values import coalesce
 from rocm_vllm.pod_resources import pod_resources
 from rocm_vllm.recipe import Recipe
+from rocm_vllm.slo import slo_trigger_values
 
 
 def _set(values: dict[str, Any], dotted: str, value: Any) -> None:
@@ -50,7 +51,9 @@ def _chart_form(row: Field, value: Any) -> Any:
 
 def recipe_to_values(recipe: Recipe, table: FieldTable | None = None) -> dict[str, Any]:
     """The chart values one recipe sets, row by row of the field table; everything else keeps the chart's default."""
-    values: dict[str, Any] = {}
+    # Derived from the goal, under the rows: the SLO triggers KEDA scales on (rocm_vllm.slo); deployment.slo.* rows
+    # then override single thresholds.
+    values: dict[str, Any] = {"keda": {"slo": slo_trigger_values(recipe.goal)}}
     for row in (table or field_table()).fields:
         if row.value is None:
             continue

@@ -28,6 +28,8 @@ EXPECTED_SCENARIOS = {
     "dp-across-nodes",
     "dp-hybrid",
     "dp-single-node",
+    "scale-from-zero",
+    "hpa-slo",
 }
 
 

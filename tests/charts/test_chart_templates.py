@@ -521,19 +521,30 @@ def test_hpa_default_metric_is_the_vllm_queue(render_objects: Any) -> None:
     assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (1, 4)
 
 
-def test_keda_prometheus_trigger(render_objects: Any) -> None:
+def test_keda_default_trigger_is_the_slo_queue(render_objects: Any) -> None:
     values = {
         "model": {"servedModelName": "m"},
-        "keda": {"enabled": True, "prometheus": {"serverAddress": "http://prom:9090", "threshold": "7"}},
+        "keda": {
+            "enabled": True,
+            "prometheus": {"serverAddress": "http://prom:9090"},
+            "slo": {"queue": {"threshold": 7}},
+        },
     }
     scaled = one(render_objects(values), "ScaledObject")
     (trigger,) = scaled["spec"]["triggers"]
-    assert trigger["type"] == "prometheus"
+    assert trigger["type"] == "prometheus" and trigger["name"] == "queue"
     assert trigger["metadata"]["serverAddress"] == "http://prom:9090"
     assert trigger["metadata"]["threshold"] == "7"
     assert (
         trigger["metadata"]["query"] == 'sum(vllm:num_requests_waiting{namespace="default",model_name="m"})'
     )
+
+
+def test_keda_own_query_replaces_the_slo_triggers(render_objects: Any) -> None:
+    prometheus = {"serverAddress": "http://prom:9090", "query": "sum(my_metric)", "threshold": "7"}
+    scaled = one(render_objects({"keda": {"enabled": True, "prometheus": prometheus}}), "ScaledObject")
+    (trigger,) = scaled["spec"]["triggers"]
+    assert (trigger["metadata"]["query"], trigger["metadata"]["threshold"]) == ("sum(my_metric)", "7")
 
 
 @pytest.mark.parametrize("multi_node", [False, True], ids=["deployment", "lws"])

@@ -24,6 +24,11 @@ KUBE_VERSIONS = ("1.29.0", "1.33.0", "1.37.0")
 WORKLOADS = {"Deployment", "LeaderWorkerSet"}
 
 
+def static_router(values: dict[str, Any]) -> dict[str, Any]:
+    """The values with the router on static discovery (one backend per model Service)."""
+    return {**values, "router": {**values.get("router", {}), "serviceDiscovery": "static"}}
+
+
 def load(path: Path) -> dict[str, Any]:
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
@@ -75,7 +80,7 @@ def test_helm_lint_is_clean(scenario: Path) -> None:
 
 
 def test_router_backends_are_each_models_service_with_its_served_name() -> None:
-    objects = render(load(EXAMPLE), release="mix")
+    objects = render(static_router(load(EXAMPLE)), release="mix")
     args = router_args(objects)
     assert args["--service-discovery"] == "static"
     urls, names = args["--static-backends"].split(","), args["--static-models"].split(",")
@@ -103,7 +108,7 @@ def test_router_backends_are_each_models_service_with_its_served_name() -> None:
 
 
 def test_multi_node_backend_service_selects_only_lws_leaders() -> None:
-    objects = render(load(EXAMPLE), release="mix")
+    objects = render(static_router(load(EXAMPLE)), release="mix")
     service = by_kind(objects, "Service")["mix-llama-405b"]
     assert service["spec"]["selector"]["leaderworkerset.sigs.k8s.io/worker-index"] == "0"
     assert "http://mix-llama-405b.default.svc:8000" in router_args(objects)["--static-backends"].split(",")
@@ -131,7 +136,9 @@ def test_selectors_of_different_models_never_overlap(scenario: Path) -> None:
                 pods[name][0]["leaderworkerset.sigs.k8s.io/worker-index"] = "0"
             if obj["kind"] == "Deployment":
                 selectors.append((name, obj["spec"]["selector"]["matchLabels"]))
-        if obj["kind"] == "Service":
+        if (
+            obj["kind"] == "Service" and obj["spec"]["type"] != "ExternalName"
+        ):  # a wake Service selects no pods
             selectors.append((name, obj["spec"]["selector"]))
         if obj["kind"] == "PodDisruptionBudget":
             selectors.append((name, obj["spec"]["selector"]["matchLabels"]))
@@ -151,6 +158,7 @@ def test_a_stack_model_renders_exactly_as_a_single_model_release() -> None:
         "fullnameOverride": "rel-big",
         "nameOverride": "big",
         "test": {"enabled": False},
+        "podLabels": {"model": "big"},  # the stack labels each model's pods with its key for the router
     }
     single = helm.split_manifests(
         helm.render_chart(SINGLE, single_values, release_name="rel", api_versions=helm.CRD_API_VERSIONS)

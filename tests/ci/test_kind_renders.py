@@ -24,6 +24,7 @@ CLUSTER_APIS = (
     "leaderworkerset.x-k8s.io/v1/LeaderWorkerSet",
     "monitoring.coreos.com/v1",
     "keda.sh/v1alpha1",
+    "http.keda.sh/v1alpha1",
     "gateway.networking.k8s.io/v1",
 )
 WORKLOAD_KINDS = {"Deployment", "LeaderWorkerSet"}

@@ -88,8 +88,13 @@ class Release:
         return self.cluster.items(kind, self.namespace, self.selector)
 
     def serving_service(self) -> dict[str, Any]:
-        """The chart's client-facing Service (headless Services, e.g. for LWS DNS, are excluded)."""
-        services = [s for s in self.objects("service") if s["spec"].get("clusterIP") != "None"]
+        """The chart's client-facing Service (headless Services, e.g. for LWS DNS, and the ExternalName wake Service
+        of keda.httpScaleFromZero are excluded)."""
+        services = [
+            s
+            for s in self.objects("service")
+            if s["spec"].get("clusterIP") != "None" and s["spec"].get("type") != "ExternalName"
+        ]
         assert len(services) == 1, (
             f"expected one serving Service, found {[s['metadata']['name'] for s in services]}"
         )

@@ -134,6 +134,9 @@ cache claim with downloads off and an init container waiting for the download Jo
 {{- $_ := set $values "fullnameOverride" (printf "%s-%s" $root.Release.Name $key) }}
 {{- $_ := set $values "nameOverride" $key }}
 {{- $_ := set $values.test "enabled" false }}
+{{- /* The router (pod discovery) reads the pod label "model" as the endpoint's model label (production-stack
+src/vllm_router/service_discovery.py); the model key is a valid label value where a served name may not be. */}}
+{{- $_ := set $values "podLabels" (merge (dict "model" $key) ($values.podLabels | default dict)) }}
 {{- /* One API key for the stack: every model requires it, and the router sends it on its own calls to them. */}}
 {{- if and $root.Values.apiKey.secretName (not $values.apiKey.secretName) }}
 {{- $_ := set $values "apiKey" (deepCopy $root.Values.apiKey) }}
@@ -254,23 +257,51 @@ rocm-vllm-stack.renderCaches: renders charts/rocm-vllm-cache's named template .t
 {{- end }}
 
 {{/*
-rocm-vllm-stack.routerBackends: the router's static backends as JSON {"urls": [...], "models": [...]}: for every
-enabled model with a Service, in key order, the Service's in-cluster URL (the Service selects only the group leaders
-of a multi-node model) and the model's served name, at the same index.
+rocm-vllm-stack.routerBackends: the router's backends as JSON {"urls": [...], "models": [...], "port": N,
+"maxGroupSize": N}. Static discovery: for every enabled model with a Service, in key order, the Service's in-cluster
+URL (the Service selects only the group leaders of a multi-node model), or the model's wake URL through the KEDA
+HTTP add-on's interceptor when it scales from zero (keda.httpScaleFromZero), and the model's served name, at the
+same index. Pod discovery: the vLLM port all models share (--k8s-port) and the largest LeaderWorkerSet group.
 */}}
 {{- define "rocm-vllm-stack.routerBackends" -}}
 {{- $out := dict }}
 {{- include "rocm-vllm-stack.modelContexts" (dict "root" . "out" $out) }}
 {{- $urls := list }}
 {{- $names := list }}
+{{- $port := 0 }}
+{{- $group := 1 }}
 {{- range $out.contexts }}
 {{- $v := .ctx.Values }}
 {{- if $v.service.enabled }}
+{{- if $v.keda.httpScaleFromZero.enabled }}
+{{- $urls = append $urls (include "rocm-vllm.wakeURL" .ctx) }}
+{{- else }}
 {{- $urls = append $urls (printf "http://%s.%s.svc:%v" $v.fullnameOverride $.Release.Namespace $v.service.port) }}
+{{- end }}
 {{- $names = append $names (default $v.model.id $v.model.servedModelName) }}
 {{- end }}
+{{- $port = int $v.vllm.port }}
+{{- $group = max $group (int $v.multiNode.nodesPerReplica) }}
 {{- end }}
-{{- toJson (dict "urls" $urls "models" $names) }}
+{{- toJson (dict "urls" $urls "models" $names "port" $port "maxGroupSize" $group) }}
+{{- end }}
+
+{{/*
+rocm-vllm-stack.routerPodSelector: the label selector of the pods the router discovers (router.serviceDiscovery pod):
+the stack's serving pods (component server; the router is component router, the caches model-cache) and, when a model
+runs LeaderWorkerSet groups, only group leaders: worker-index notin (1 … largest group - 1) keeps single-node pods,
+which carry no worker-index label, and leaders (worker-index 0), whose API server is the group's only one.
+*/}}
+{{- define "rocm-vllm-stack.routerPodSelector" -}}
+{{- $backends := include "rocm-vllm-stack.routerBackends" . | fromJson }}
+{{- $selector := printf "app.kubernetes.io/instance=%s,app.kubernetes.io/component=server" .Release.Name }}
+{{- $group := int $backends.maxGroupSize }}
+{{- if gt $group 1 }}
+{{- $workers := list }}
+{{- range $i := untilStep 1 $group 1 }}{{ $workers = append $workers (toString $i) }}{{ end }}
+{{- $selector = printf "%s,leaderworkerset.sigs.k8s.io/worker-index notin (%s)" $selector (join "," $workers) }}
+{{- end }}
+{{- $selector }}
 {{- end }}
 
 {{/*
@@ -309,6 +340,19 @@ rocm-vllm-stack.validate: checks across models the schema cannot express. Each f
 {{- fail (printf "ERROR: models.%s and models.%s both serve the model name %q: the router routes by name, so each must be unique. Set model.servedModelName on one of them." (get $served $servedName) .key $servedName) }}
 {{- end }}
 {{- $_ := set $served $servedName .key }}
+{{- end }}
+{{- if and .Values.router.enabled (eq .Values.router.serviceDiscovery "pod") }}
+{{- $ports := dict }}
+{{- range $out.contexts }}
+{{- $v := .ctx.Values }}
+{{- if $v.keda.httpScaleFromZero.enabled }}
+{{- fail (printf "ERROR: models.%s: the model scales from zero (keda.httpScaleFromZero) but router.serviceDiscovery is pod: the router discovers pods, and a model scaled to zero has none, so its requests would never reach the KEDA interceptor that wakes it. Set router.serviceDiscovery=static (in a stack file: router.values.serviceDiscovery; the router then calls that model through its wake Service)." .key) }}
+{{- end }}
+{{- $_ := set $ports (toString (int $v.vllm.port)) .key }}
+{{- end }}
+{{- if gt (len $ports) 1 }}
+{{- fail (printf "ERROR: router.serviceDiscovery is pod, which reaches every pod on one port (--k8s-port), but the models use vllm.port %s: give every model the same vllm.port, or set router.serviceDiscovery=static." (keys $ports | sortAlpha | join ", ")) }}
+{{- end }}
 {{- end }}
 {{- if and .Values.router.enabled (eq .Values.router.routingLogic "session") (not .Values.router.sessionKey) }}
 {{- fail "ERROR: router.routingLogic is session but router.sessionKey is empty: name the request header that identifies a session (e.g. x-user-id)." }}

@@ -20,15 +20,15 @@ metadata:
     {{- toYaml . | nindent 4 }}
     {{- end }}
   annotations:
-    {{- /* A changed model list rolls the router: its backends are command-line arguments. */}}
+    {{- /* A changed model list rolls the router: its backends (or its pod selector) are command-line arguments. */}}
     rocm-vllm/backends-sha256: {{ toJson $backends | sha256sum | trunc 16 | quote }}
     {{- with $r.podAnnotations }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
 spec:
   serviceAccountName: {{ include "rocm-vllm-stack.routerServiceAccountName" $ }}
-  {{- /* Static discovery never calls the Kubernetes API. */}}
-  automountServiceAccountToken: false
+  {{- /* Pod discovery watches pods through the Kubernetes API; static discovery never calls it. */}}
+  automountServiceAccountToken: {{ eq $r.serviceDiscovery "pod" }}
   enableServiceLinks: false
   {{- with $r.imagePullSecrets }}
   imagePullSecrets:
@@ -73,12 +73,26 @@ spec:
         - 0.0.0.0
         - --port
         - {{ $r.port | int | toString | quote }}
+        {{- if eq $r.serviceDiscovery "pod" }}
+        {{- /* Every ready serving pod of the stack is an endpoint; its models come from its /v1/models. */}}
+        - --service-discovery
+        - k8s
+        - --k8s-service-discovery-type
+        - pod-ip
+        - --k8s-namespace
+        - {{ $.Release.Namespace | quote }}
+        - --k8s-label-selector
+        - {{ include "rocm-vllm-stack.routerPodSelector" $ | quote }}
+        - --k8s-port
+        - {{ $backends.port | int | toString | quote }}
+        {{- else }}
         - --service-discovery
         - static
         - --static-backends
         - {{ join "," $backends.urls | quote }}
         - --static-models
         - {{ join "," $backends.models | quote }}
+        {{- end }}
         - --routing-logic
         - {{ $r.routingLogic | quote }}
         {{- with $r.sessionKey }}

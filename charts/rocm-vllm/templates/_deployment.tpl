@@ -6,7 +6,7 @@ rocm-vllm.deployment: the deployment object(s) of one model, from a root-like co
 {{- include "rocm-vllm.validate" . }}
 {{- if not (include "rocm-vllm.multiNode" .) }}
 {{- /* An autoscaler owns replicas: leaving the field out stops every helm upgrade from resetting it. */}}
-{{- $replicas := ternary nil .Values.replicaCount (or .Values.autoscaling.enabled .Values.keda.enabled) }}
+{{- $replicas := ternary nil .Values.replicaCount (include "rocm-vllm.autoscaled" . | eq "true") }}
 {{- include "rocm-vllm.component.deployment" (dict
   "ctx" .
   "name" (include "rocm-vllm.fullname" .)

@@ -104,6 +104,61 @@ name: {{ include "rocm-vllm.fullname" . }}
 {{- end }}
 
 {{/*
+rocm-vllm.autoscaled: "true" when an autoscaler owns the workload's replicas (the chart's HPA, a KEDA ScaledObject,
+or the KEDA HTTP add-on's HTTPScaledObject), so the workload leaves replicas out.
+*/}}
+{{- define "rocm-vllm.autoscaled" -}}
+{{- if or .Values.autoscaling.enabled .Values.keda.enabled .Values.keda.httpScaleFromZero.enabled }}true{{- end }}
+{{- end }}
+
+{{/*
+rocm-vllm.startupBudgetSeconds: the seconds the serving container's startup probe allows before liveness takes over:
+probes.startup.initialDelaySeconds + periodSeconds x failureThreshold, with failureThreshold as rocm-vllm.probes
+renders it (a Ray group's leader adds multiNode.rayWaitTimeoutSeconds). Read from the same values as the probe, so a
+computed start budget moves both. 0 when the startup probe is off.
+*/}}
+{{- define "rocm-vllm.startupBudgetSeconds" -}}
+{{- $p := .Values.probes.startup }}
+{{- if $p.enabled }}
+{{- $failures := int ($p.failureThreshold | default 3) }}
+{{- if and (include "rocm-vllm.multiNode" .) (include "rocm-vllm.rayLaunch" .) }}
+{{- $failures = include "rocm-vllm.launchStartupFailureThreshold" (dict "ctx" . "probe" $p) | int }}
+{{- end }}
+{{- add (int ($p.initialDelaySeconds | default 0)) (mul (int ($p.periodSeconds | default 10)) $failures) }}
+{{- else }}0{{- end }}
+{{- end }}
+
+{{/*
+rocm-vllm.wakeName: the name of the model's wake Service (keda.httpScaleFromZero): an ExternalName Service that
+points at the KEDA HTTP add-on's interceptor, so clients address the model by a name of its own (the Host header
+the interceptor routes on). <fullname>-wake, at most 63 characters.
+*/}}
+{{- define "rocm-vllm.wakeName" -}}
+{{- printf "%s-wake" (include "rocm-vllm.fullname" . | trunc 58 | trimSuffix "-") }}
+{{- end }}
+
+{{/*
+rocm-vllm.wakeHosts: the hosts (JSON list) the HTTPScaledObject routes on: every in-cluster spelling of the wake
+Service's name, then keda.httpScaleFromZero.hosts. The interceptor drops the port from the Host header before it
+matches (kedacore/http-add-on pkg/routing/key.go).
+*/}}
+{{- define "rocm-vllm.wakeHosts" -}}
+{{- $h := .Values.keda.httpScaleFromZero }}
+{{- $name := include "rocm-vllm.wakeName" . }}
+{{- $ns := .Release.Namespace }}
+{{- $hosts := list $name (printf "%s.%s" $name $ns) (printf "%s.%s.svc" $name $ns) (printf "%s.%s.svc.%s" $name $ns $h.interceptor.clusterDomain) }}
+{{- toJson (concat $hosts ($h.hosts | default list)) }}
+{{- end }}
+
+{{/*
+rocm-vllm.wakeURL: the in-cluster URL of the model through the interceptor (the wake Service's name on the
+interceptor's port), which the stack router uses as a scaled-to-zero model's backend.
+*/}}
+{{- define "rocm-vllm.wakeURL" -}}
+{{- printf "http://%s.%s.svc:%v" (include "rocm-vllm.wakeName" .) .Release.Namespace .Values.keda.httpScaleFromZero.interceptor.port }}
+{{- end }}
+
+{{/*
 rocm-vllm.servedModelName: the model name clients send (vllm.* --served-model-name, else the model id).
 */}}
 {{- define "rocm-vllm.servedModelName" -}}
@@ -195,6 +250,19 @@ Included once, from the workload templates.
 {{- if and .Values.autoscaling.enabled .Values.keda.enabled }}
 {{- fail "ERROR: autoscaling.enabled and keda.enabled are both true: a KEDA ScaledObject creates its own HPA, so two autoscalers would fight over replicas. Set one of them to false." }}
 {{- end }}
+{{- $h := .Values.keda.httpScaleFromZero }}
+{{- if and $h.enabled (or .Values.autoscaling.enabled .Values.keda.enabled) }}
+{{- fail (printf "ERROR: keda.httpScaleFromZero.enabled with %s: the HTTP add-on creates its own ScaledObject (and HPA) for the workload, so two autoscalers would fight over replicas. Set %s=false; the HTTPScaledObject scales between keda.httpScaleFromZero.minReplicas and maxReplicas." (ternary "autoscaling.enabled" "keda.enabled" .Values.autoscaling.enabled) (ternary "autoscaling.enabled" "keda.enabled" .Values.autoscaling.enabled)) }}
+{{- end }}
+{{- if and $h.enabled (not .Values.service.enabled) }}
+{{- fail "ERROR: keda.httpScaleFromZero.enabled needs service.enabled: the interceptor forwards held requests to the chart's Service (scaleTargetRef.service)." }}
+{{- end }}
+{{- if and $h.enabled (gt (int $h.minReplicas) (int $h.maxReplicas)) }}
+{{- fail (printf "ERROR: keda.httpScaleFromZero.minReplicas (%d) is more than maxReplicas (%d): raise maxReplicas or lower minReplicas." (int $h.minReplicas) (int $h.maxReplicas)) }}
+{{- end }}
+{{- if and $h.enabled (not $h.timeouts.conditionWait) (not (include "rocm-vllm.startupBudgetSeconds" . | int)) }}
+{{- fail "ERROR: keda.httpScaleFromZero.timeouts.conditionWait is empty and probes.startup is off, so there is no start budget to hold requests for: enable probes.startup or set timeouts.conditionWait (e.g. \"1800s\")." }}
+{{- end }}
 {{- if not (has .Values.multiNode.launchMode (list "ray" "mp")) }}
 {{- fail (printf "ERROR: multiNode.launchMode %q is unknown: set it to \"ray\" (Ray cluster, leader runs vllm serve) or \"mp\" (vLLM multiprocessing: every pod runs vllm serve, workers --headless)." .Values.multiNode.launchMode) }}
 {{- end }}
@@ -208,6 +276,17 @@ Included once, from the workload templates.
 {{- end }}
 {{- if and .Values.gpu.enabled .Values.gpu.model .Values.gpu.nodeAffinity (not .Values.gpu.deviceIds) }}
 {{- fail (printf "ERROR: gpu.model %q has no gpu.deviceIds, so no node affinity would keep its pods on %s nodes: set gpu.deviceIds to its PCI device ids (rocm-vllm catalog --format json lists them; generated values carry them), or set gpu.nodeAffinity=false." .Values.gpu.model .Values.gpu.model) }}
+{{- end }}
+{{- $slo := .Values.keda.slo }}
+{{- $prom := .Values.keda.prometheus }}
+{{- if and .Values.keda.enabled (not .Values.keda.triggers) $prom.query (kindIs "invalid" $prom.threshold) }}
+{{- fail "ERROR: keda.prometheus.query is set without keda.prometheus.threshold: give the query's value per replica that triggers scaling out." }}
+{{- end }}
+{{- if and .Values.keda.enabled (not .Values.keda.triggers) (not $prom.query) (not (kindIs "invalid" $prom.threshold)) }}
+{{- fail "ERROR: keda.prometheus.threshold is set but keda.prometheus.query is empty: the threshold belongs to your own query only. Set the SLO triggers' thresholds instead (keda.slo.queue.threshold, keda.slo.kvCache.threshold, keda.slo.ttft.thresholdSeconds), or give keda.prometheus.query." }}
+{{- end }}
+{{- if and .Values.keda.enabled (not .Values.keda.triggers) (not .Values.keda.prometheus.query) (not (or $slo.queue.enabled $slo.kvCache.enabled $slo.ttft.enabled)) }}
+{{- fail "ERROR: keda.enabled is true but every keda.slo trigger is off and keda.prometheus.query and keda.triggers are empty: a ScaledObject needs a trigger. Enable keda.slo.queue, keda.slo.kvCache or keda.slo.ttft, or give keda.prometheus.query." }}
 {{- end }}
 {{- if and .Values.keda.enabled (not .Values.keda.prometheus.serverAddress) (not .Values.keda.triggers) }}
 {{- fail "ERROR: keda.enabled is true but keda.prometheus.serverAddress is empty: set it to your Prometheus URL (e.g. http://prometheus-operated.monitoring.svc:9090), or give keda.triggers." }}

@@ -22,7 +22,7 @@ metadata:
   {{- end }}
 spec:
   {{- /* replicas counts groups of nodesPerReplica pods; an autoscaler owns it when enabled. */}}
-  {{- if not (or .Values.autoscaling.enabled .Values.keda.enabled) }}
+  {{- if not (include "rocm-vllm.autoscaled" .) }}
   replicas: {{ .Values.replicaCount }}
   {{- end }}
   startupPolicy: {{ .Values.multiNode.startupPolicy }}
@@ -51,7 +51,7 @@ are needed and the other groups keep serving. Explicit values are used verbatim.
 */}}
 {{- define "rocm-vllm.lwsRollingUpdate" -}}
 {{- $r := .Values.multiNode.rolloutStrategy }}
-{{- $oneGroup := and (eq (int .Values.replicaCount) 1) (not .Values.autoscaling.enabled) (not .Values.keda.enabled) }}
+{{- $oneGroup := and (eq (int .Values.replicaCount) 1) (not (include "rocm-vllm.autoscaled" .)) }}
 maxUnavailable: {{ if kindIs "invalid" $r.maxUnavailable }}{{ ternary 0 1 $oneGroup }}{{ else }}{{ $r.maxUnavailable }}{{ end }}
 maxSurge: {{ if kindIs "invalid" $r.maxSurge }}{{ ternary 1 0 $oneGroup }}{{ else }}{{ $r.maxSurge }}{{ end }}
 {{- end }}

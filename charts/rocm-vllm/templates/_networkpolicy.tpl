@@ -8,7 +8,8 @@ rocm-vllm.networkpolicy: the networkpolicy object(s) of one model, from a root-l
 {{- /*
 Ingress to the serving pods, nothing else (egress stays open: model downloads from the Hugging Face Hub, DNS).
 1. The API port (named http: single-node pods and group leaders; workers have none) from networkPolicy.clients
-   (default: every pod of the release's namespace; [] means from anywhere) and always from the release's helm test pod.
+   (default: every pod of the release's namespace; [] means from anywhere) and always from the release's helm test pod
+   and, with keda.httpScaleFromZero, from the interceptor's namespace.
 2. networkPolicy.extraIngress rules verbatim (e.g. Prometheus from another namespace).
 3. Multi-node: one policy per LeaderWorkerSet group index (up to the most groups the release can scale to) lets the
    members of that group, and only them, reach each other on every port (Ray, torch.distributed, RCCL/Gloo
@@ -18,6 +19,10 @@ Ingress to the serving pods, nothing else (egress stays open: model downloads fr
 {{- if $np.clients }}
 {{- $test := merge (dict "app.kubernetes.io/component" "test") (include "rocm-vllm.releaseSelectorLabels" . | fromYaml) }}
 {{- $apiFrom = append (deepCopy $np.clients) (dict "podSelector" (dict "matchLabels" $test)) }}
+{{- /* keda.httpScaleFromZero: the KEDA HTTP add-on's interceptor forwards the held requests. */}}
+{{- with .Values.keda.httpScaleFromZero }}{{ if .enabled }}
+{{- $apiFrom = append $apiFrom (dict "namespaceSelector" (dict "matchLabels" (dict "kubernetes.io/metadata.name" .interceptor.namespace))) }}
+{{- end }}{{ end }}
 {{- end }}
 {{- $api := dict "ports" (list (dict "port" "http" "protocol" "TCP")) }}
 {{- with $apiFrom }}{{ $_ := set $api "from" . }}{{ end }}
@@ -31,6 +36,7 @@ Ingress to the serving pods, nothing else (egress stays open: model downloads fr
 {{- $groups := int .Values.replicaCount }}
 {{- if .Values.autoscaling.enabled }}{{ $groups = max $groups (int .Values.autoscaling.maxReplicas) }}{{ end }}
 {{- if .Values.keda.enabled }}{{ $groups = max $groups (int .Values.keda.maxReplicaCount) }}{{ end }}
+{{- if .Values.keda.httpScaleFromZero.enabled }}{{ $groups = max $groups (int .Values.keda.httpScaleFromZero.maxReplicas) }}{{ end }}
 {{- range $index := until (int $groups) }}
 {{- $members := printf "%s\nleaderworkerset.sigs.k8s.io/group-index: %q" (include "rocm-vllm.selectorLabels" $) (toString $index) }}
 ---

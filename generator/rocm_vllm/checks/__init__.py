@@ -77,6 +77,7 @@ def all_checks() -> list[Check]:
         naming,
         parallelism,
         precision,
+        scaling,
         vllm_cli,
     )
 
@@ -92,6 +93,7 @@ def all_checks() -> list[Check]:
         memory.check_memory,
         memory.check_batch,
         image.check_image,
+        scaling.check_scaling,
         vllm_cli.check_extra_args,
         vllm_cli.check_env,
     ]
