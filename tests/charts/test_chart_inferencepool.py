@@ -412,3 +412,15 @@ def test_invalid_pool_and_split_values_fail_saying_what_to_change(
         render_objects(values, **kwargs)
     for text in expected:
         assert text in str(info.value)
+
+
+def test_a_canary_without_its_own_route_admits_the_named_gateway(render_objects: Any) -> None:
+    values = {
+        "inferencePool": {"enabled": True},
+        "httpRoute": {"gateway": {"name": "gw", "namespace": "edge"}},
+    }
+    objects = render_objects(values)
+    assert by_kind(objects, "HTTPRoute") == []
+    edge = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "edge"}}, "podSelector": {}}
+    assert named(objects, "NetworkPolicy", EPP)["spec"]["ingress"][0]["from"] == [edge]
+    assert edge in named(objects, "NetworkPolicy", "rocm-vllm")["spec"]["ingress"][0]["from"]

@@ -63,18 +63,17 @@ httpRoute.parentRefs.
 
 {{/*
 rocm-vllm.inferencePoolGatewayPeers: the NetworkPolicyPeers of the Gateway's proxy pods (JSON list):
-inferencePool.gatewayClients, else every pod of each namespace the HTTPRoute's parents live in (the release's
-namespace for a parent that names none, or when there is no HTTPRoute).
+inferencePool.gatewayClients, else every pod of each namespace the Gateways of httpRoute.gateway/parentRefs live in
+(the release's namespace for a parent that names none, or when none is named). Read even with httpRoute.enabled false:
+a canary release is reached through another release's route.
 */}}
 {{- define "rocm-vllm.inferencePoolGatewayPeers" -}}
 {{- if .Values.inferencePool.gatewayClients }}
 {{- toJson .Values.inferencePool.gatewayClients }}
 {{- else }}
 {{- $namespaces := list }}
-{{- if .Values.httpRoute.enabled }}
 {{- range (include "rocm-vllm.httpRouteParentRefs" . | fromJsonArray) }}
 {{- $namespaces = append $namespaces (.namespace | default $.Release.Namespace) }}
-{{- end }}
 {{- end }}
 {{- if not $namespaces }}{{ $namespaces = list .Release.Namespace }}{{ end }}
 {{- $peers := list }}
