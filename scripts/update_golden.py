@@ -30,7 +30,10 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "multi-node-inferencepool": {
         "multiNode": {"nodesPerReplica": 2},
         "inferencePool": {"enabled": True},
-        "httpRoute": {"enabled": True, "gateway": {"name": "inference-gateway", "namespace": "gateway-system"}},
+        "httpRoute": {
+            "enabled": True,
+            "gateway": {"name": "inference-gateway", "namespace": "gateway-system"},
+        },
     },
 }
 

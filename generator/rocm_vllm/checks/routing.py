@@ -21,7 +21,10 @@ def check_routing(resolved: Resolved, context: CheckContext) -> list[Finding]:
     findings: list[Finding] = []
     autoscaling = recipe.autoscaling
     if autoscaling is not None:
-        most, replicas = autoscaling.max_replicas, f"{autoscaling.max_replicas} (deployment.autoscaling.maxReplicas)"
+        most, replicas = (
+            autoscaling.max_replicas,
+            f"{autoscaling.max_replicas} (deployment.autoscaling.maxReplicas)",
+        )
     elif recipe.replicas is not None:
         most, replicas = recipe.replicas, f"{recipe.replicas} (deployment.replicas)"
     else:
