@@ -36,6 +36,15 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             "slo": {"queue": {"enabled": True}, "kvCache": {"enabled": True}, "ttft": {"enabled": True}},
         }
     },
+    # InferencePool routing on a multi-node release: the pool selects only the group leaders.
+    "multi-node-inferencepool": {
+        "multiNode": {"nodesPerReplica": 2},
+        "inferencePool": {"enabled": True},
+        "httpRoute": {
+            "enabled": True,
+            "gateway": {"name": "inference-gateway", "namespace": "gateway-system"},
+        },
+    },
 }
 
 

@@ -30,6 +30,7 @@ EXPECTED_SCENARIOS = {
     "dp-single-node",
     "scale-from-zero",
     "hpa-slo",
+    "inferencepool",
 }
 
 

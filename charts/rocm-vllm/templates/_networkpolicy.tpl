@@ -8,8 +8,9 @@ rocm-vllm.networkpolicy: the networkpolicy object(s) of one model, from a root-l
 {{- /*
 Ingress to the serving pods, nothing else (egress stays open: model downloads from the Hugging Face Hub, DNS).
 1. The API port (named http: single-node pods and group leaders; workers have none) from networkPolicy.clients
-   (default: every pod of the release's namespace; [] means from anywhere) and always from the release's helm test pod
-   and, with keda.httpScaleFromZero, from the interceptor's namespace.
+   (default: every pod of the release's namespace; [] means from anywhere) and always from the release's helm test pod;
+   with keda.httpScaleFromZero also from the interceptor's namespace; with inferencePool.enabled also from the
+   endpoint picker (metrics) and the Gateway's proxy pods.
 2. networkPolicy.extraIngress rules verbatim (e.g. Prometheus from another namespace).
 3. Multi-node: one policy per LeaderWorkerSet group index (up to the most groups the release can scale to) lets the
    members of that group, and only them, reach each other on every port (Ray, torch.distributed, RCCL/Gloo
@@ -23,6 +24,12 @@ Ingress to the serving pods, nothing else (egress stays open: model downloads fr
 {{- with .Values.keda.httpScaleFromZero }}{{ if .enabled }}
 {{- $apiFrom = append $apiFrom (dict "namespaceSelector" (dict "matchLabels" (dict "kubernetes.io/metadata.name" .interceptor.namespace))) }}
 {{- end }}{{ end }}
+{{- if .Values.inferencePool.enabled }}
+{{- /* InferencePool routing: the picker scrapes /metrics on the API port, and the Gateway's proxies send each
+request to the picked pod directly (not through the Service). */}}
+{{- $apiFrom = append $apiFrom (dict "podSelector" (dict "matchLabels" (include "rocm-vllm.endpointPicker.selectorLabels" . | fromYaml))) }}
+{{- $apiFrom = concat $apiFrom (include "rocm-vllm.inferencePoolGatewayPeers" . | fromJsonArray) }}
+{{- end }}
 {{- end }}
 {{- $api := dict "ports" (list (dict "port" "http" "protocol" "TCP")) }}
 {{- with $apiFrom }}{{ $_ := set $api "from" . }}{{ end }}

@@ -77,6 +77,7 @@ def all_checks() -> list[Check]:
         naming,
         parallelism,
         precision,
+        routing,
         scaling,
         vllm_cli,
     )
@@ -96,6 +97,7 @@ def all_checks() -> list[Check]:
         scaling.check_scaling,
         vllm_cli.check_extra_args,
         vllm_cli.check_env,
+        routing.check_routing,
     ]
 
 
