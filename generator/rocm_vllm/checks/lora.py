@@ -116,6 +116,15 @@ def _check_adapter(recipe: Recipe, lora: Lora, adapter: LoraAdapter, seen: dict[
                 "pinned commit, fetched into the model cache) or path (a directory already in the model cache)",
             )
         )
+    if adapter.path is not None and not _has_cache(recipe):
+        findings.append(
+            _at(
+                recipe,
+                (*parts, "path"),
+                f"adapter {adapter.name} is a path in the model cache, but the recipe has no cache (an empty "
+                "volume): set deployment.cache (existingClaim: the claim holding it), or give repo and revision",
+            )
+        )
     if adapter.name in seen:
         findings.append(
             _at(
@@ -156,6 +165,14 @@ def _check_adapter(recipe: Recipe, lora: Lora, adapter: LoraAdapter, seen: dict[
             )
         )
     return findings
+
+
+def _has_cache(recipe: Recipe) -> bool:
+    """deployment.cache turns the chart's cache claim on (any of its fields does)."""
+    return any(
+        recipe.fields[f"deployment.cache.{key}"] is not None
+        for key in ("size", "storageClassName", "existingClaim")
+    )
 
 
 def _rank_at_least(rank: int) -> str:
