@@ -231,3 +231,20 @@ def test_one_api_server_allows_runtime_updating_with_data_parallel(
 def test_schema_refuses_malformed_lora_values(render_objects: Any, lora: dict[str, Any]) -> None:
     with pytest.raises(InvalidInputError):
         render_objects({"cache": {"enabled": True}, "lora": {"enabled": True, **lora}})
+
+
+def test_service_and_httproute_reach_the_pods_that_serve_the_adapters(render_objects: Any) -> None:
+    """An adapter is a model name in the request body: the chart's Service and HTTPRoute send every request to the
+    pods started with --lora-modules, so an adapter name reaches its base model's pods with no rule of its own."""
+    gateway = {"httpRoute": {"enabled": True, "parentRefs": [{"name": "gw"}]}}
+    objects = render_objects(merged(LORA, gateway))
+    (service,) = [o for o in objects if o["kind"] == "Service"]
+    (route,) = [o for o in objects if o["kind"] == "HTTPRoute"]
+    (deployment,) = [o for o in objects if o["kind"] == "Deployment"]
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert all(labels.get(k) == v for k, v in service["spec"]["selector"].items())
+    (rule,) = route["spec"]["rules"]
+    assert rule["backendRefs"] == [
+        {"name": service["metadata"]["name"], "port": service["spec"]["ports"][0]["port"]}
+    ]
+    assert "--lora-modules" in args_of(objects)
