@@ -248,3 +248,14 @@ def test_service_and_httproute_reach_the_pods_that_serve_the_adapters(render_obj
         {"name": service["metadata"]["name"], "port": service["spec"]["ports"][0]["port"]}
     ]
     assert "--lora-modules" in args_of(objects)
+
+
+def test_notes_warn_only_when_runtime_updating_is_on(chart_dir: Any) -> None:
+    from rocm_vllm import helm
+
+    def notes(values: dict[str, Any]) -> str:
+        rendered = helm.render_chart(chart_dir, values, include_notes=True, api_versions=helm.CRD_API_VERSIONS)
+        return next(text for path, text in rendered.items() if path.endswith("NOTES.txt"))
+
+    assert "lora.runtimeUpdating is true" in notes({"lora": {"enabled": True, "runtimeUpdating": True}})
+    assert "runtimeUpdating" not in notes(LORA)
