@@ -254,7 +254,9 @@ def test_notes_warn_only_when_runtime_updating_is_on(chart_dir: Any) -> None:
     from rocm_vllm import helm
 
     def notes(values: dict[str, Any]) -> str:
-        rendered = helm.render_chart(chart_dir, values, include_notes=True, api_versions=helm.CRD_API_VERSIONS)
+        rendered = helm.render_chart(
+            chart_dir, values, include_notes=True, api_versions=helm.CRD_API_VERSIONS
+        )
         return next(text for path, text in rendered.items() if path.endswith("NOTES.txt"))
 
     assert "lora.runtimeUpdating is true" in notes({"lora": {"enabled": True, "runtimeUpdating": True}})
