@@ -186,3 +186,39 @@ def test_release_names() -> None:
     for bad in ("Model", "x" * 54, "a_b", "-a"):
         with pytest.raises(UsageError):
             check_release_name(bad)
+
+
+def lora_recipe(adapters: list[dict[str, Any]], name: str = "lora") -> Recipe:
+    data = {
+        "name": name,
+        "goal": "throughput",
+        "model": {"id": LLAMA_8B[0], "revision": LLAMA_8B[1]},
+        "hardware": {"gpu": "MI300X", "gpusPerNode": 1},
+        "precision": {"dtype": "auto"},
+        "parallelism": {"tensor": 1},
+        "serving": {"maxModelLen": 4096},
+        "lora": {"adapters": adapters},
+    }
+    return recipe_from_document(LoadedDocument(path=Path(f"{name}.yaml"), data=data))
+
+
+def test_lora_adapters_from_hugging_face_join_the_cache_after_the_models() -> None:
+    """Each repo adapter at its pinned revision, once, after the models (path adapters are already in the
+    cache). Size: 8,030,261,248 x 2 bytes for Llama 3.1 8B plus one rank-16 slot of its projections
+    (83,886,080 bytes: rocm_vllm.capacity's LoRA term) per adapter, x 1.2 = 19.36 GB = 18.03 GiB -> 19Gi."""
+    sql = {
+        "name": "sql",
+        "repo": "example-org/sql-lora",
+        "revision": "1" * 40,
+        "baseModel": LLAMA_8B[0],
+        "rank": 16,
+    }
+    tone = {"name": "tone", "path": "adapters/tone", "baseModel": LLAMA_8B[0], "rank": 8}
+    values = cache_values_for([lora_recipe([sql, tone]), lora_recipe([{**sql, "name": "sql2"}], "other")])
+    assert values["models"] == [
+        {"id": LLAMA_8B[0], "revision": LLAMA_8B[1]},
+        {"id": "example-org/sql-lora", "revision": "1" * 40},
+    ]
+    assert math.ceil((8_030_261_248 * 2 + 83_886_080) * 1.2 / 2**30) == 19
+    assert values["pvc"]["size"] == "19Gi"
+    assert estimate_cache_size([CachedModel(*LLAMA_8B)]) == "18Gi"  # the model alone

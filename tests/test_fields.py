@@ -68,6 +68,8 @@ def test_every_flag_the_chart_writes_is_owned_and_every_owned_flag_is_written() 
     full["vllm"]["extraArgs"] = []
     full["model"].update({"servedModelName": "served", "trustRemoteCode": True})
     full["vllm"].update({"maxNumSeqs": 8, "quantization": "fp8", "enableExpertParallel": True})
+    adapter = {"name": "sql", "repo": "example-org/sql-lora", "revision": "0" * 40}
+    full["lora"] = {"enabled": True, "adapters": [adapter], "maxCpuLoras": 2, "dtype": "bfloat16"}
     for row in field_table().fields:  # a numeric or boolean option added later gets a sample value too
         *parents, leaf = (row.value or "").split(".")
         node = full

@@ -44,6 +44,26 @@ def cached_models(recipes: Iterable[Recipe]) -> list[CachedModel]:
     return sorted({CachedModel(r.model_id, r.revision) for r in recipes})
 
 
+def cached_adapters(recipes: Iterable[Recipe], catalog: Catalog | None = None) -> dict[CachedModel, float]:
+    """Each recipe's LoRA adapters fetched from Hugging Face (lora.adapters with repo and revision), with their
+    estimated bytes: one rank-r slot of the base model's projections in bf16 (rocm_vllm.capacity's LoRA term, an
+    upper bound for adapters that target fewer modules). The chart loads them from these snapshots."""
+    from rocm_vllm.capacity import LoraSlots, lora_bytes_per_gpu
+
+    catalog = catalog or load_catalog()
+    out: dict[CachedModel, float] = {}
+    for recipe in recipes:
+        lora = recipe.lora
+        for adapter in lora.adapters if lora else ():
+            if adapter.repo is None or adapter.revision is None:
+                continue  # a path adapter is already in the cache
+            found = catalog.checkpoint(recipe.model_id)
+            size = lora_bytes_per_gpu(found[0], LoraSlots(1, adapter.rank), 1, 1) if found else 0.0
+            key = CachedModel(adapter.repo, adapter.revision)
+            out[key] = max(out.get(key, 0.0), size)
+    return dict(sorted(out.items()))
+
+
 def checkpoint_bytes(model: CachedModel, catalog: Catalog) -> float:
     """Bytes of the checkpoint's weights as published (its stored dtype), from the model catalog."""
     from rocm_vllm.capacity import model_weight_bytes
@@ -58,13 +78,16 @@ def checkpoint_bytes(model: CachedModel, catalog: Catalog) -> float:
     return model_weight_bytes(spec, checkpoint, None, "auto")
 
 
-def estimate_cache_size(models: Sequence[CachedModel], catalog: Catalog | None = None) -> str:
-    """The claim size for `models`: their weights x SIZE_HEADROOM, rounded up to whole GiB (e.g. "18Gi").
+def estimate_cache_size(
+    models: Sequence[CachedModel], catalog: Catalog | None = None, extra_bytes: float = 0.0
+) -> str:
+    """The claim size for `models` (and `extra_bytes`, e.g. LoRA adapters): their weights x SIZE_HEADROOM,
+    rounded up to whole GiB (e.g. "18Gi").
 
     Each revision counts in full: two snapshots of one repository share unchanged files, but not reliably.
     """
     catalog = catalog or load_catalog()
-    total = sum(checkpoint_bytes(model, catalog) for model in models)
+    total = sum(checkpoint_bytes(model, catalog) for model in models) + extra_bytes
     return f"{max(1, math.ceil(total * SIZE_HEADROOM / GIB))}Gi"
 
 
@@ -99,6 +122,7 @@ def cache_values_for(
     if size is not None and not _QUANTITY.match(size):
         raise UsageError(f"--size {size!r} is not a Kubernetes quantity (e.g. 500Gi or 1Ti)")
     models = cached_models(recipes)
+    adapters = {a: size for a, size in cached_adapters(recipes, catalog).items() if a not in models}
     pvc: dict[str, Any]
     if existing_claim:
         conflicting = [
@@ -116,12 +140,14 @@ def cache_values_for(
             )
         pvc = {"existingClaim": existing_claim}
     else:
-        pvc = {"size": size or estimate_cache_size(models, catalog)}
+        pvc = {"size": size or estimate_cache_size(models, catalog, sum(adapters.values()))}
         if pvc_name:
             pvc["name"] = pvc_name
         if storage_class:
             pvc["storageClassName"] = storage_class
-    values: dict[str, Any] = {"models": [{"id": m.id, "revision": m.revision} for m in models], "pvc": pvc}
+    # Models first, then the adapters: a pod waiting for its model's marker starts no earlier than before.
+    entries = [{"id": m.id, "revision": m.revision} for m in [*models, *adapters]]
+    values: dict[str, Any] = {"models": entries, "pvc": pvc}
     if hf_token_secret:
         values["download"] = {"hfTokenSecret": {"name": hf_token_secret}}
     return values

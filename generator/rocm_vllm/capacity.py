@@ -308,6 +308,62 @@ def activation_peak_bytes(
 
 
 @dataclass(frozen=True)
+class LoraSlots:
+    """vLLM's LoRA preallocation settings: --max-loras slots of --max-lora-rank, in the LoRA dtype's bytes."""
+
+    max_loras: int
+    max_lora_rank: int
+    dtype_bytes: int = 2
+
+
+def lora_dtype_bytes(lora_dtype: str | None, dtype: str, native_dtype: str) -> int:
+    """--lora-dtype auto takes the model's dtype (LoRAConfig.verify_with_model_config, vllm/config/lora.py)."""
+    if lora_dtype in {"float16", "bfloat16"}:
+        return 2
+    activation = native_dtype if dtype == "auto" else dtype
+    return 4 if activation in {"float32", "float"} else 2
+
+
+def lora_bytes_per_gpu(
+    model: ModelSpec, slots: LoraSlots, tensor: int, pipeline: int, data: int = 1, expert: bool = False
+) -> float:
+    """GPU bytes vLLM 0.23.0 preallocates for LoRA on one GPU when it loads the model (before the KV cache is
+    sized): every LoRA-capable linear layer gets, per slot, an A buffer of rank x its input and a B buffer of its
+    output x rank, each side split over tensor ranks the way the layer is (column-parallel: B split, A whole;
+    row-parallel: A split, B whole), in the LoRA dtype; merged layers keep one A per slice
+    (vllm/lora/layers/base_linear.py, column_parallel_linear.py, row_parallel_linear.py: create_lora_weights).
+    Per decoder layer and rank, with hidden h, heads n_h, KV heads per rank n_kv, head dim d, MLP width I, TP t:
+    qkv  A 3h, B (n_h/t + 2 n_kv) d;  o  A n_h d/t, B h;  gate_up  A 2h, B 2I/t;  down  A I/t, B h.
+    Routed experts (vllm/lora/layers/fused_moe.py) add, per local expert, w13 A 2h + B 2I_e/t and w2 A I_e/t +
+    B h (with expert parallelism: E/(t x dp) local experts, I_e not split). Layers split over pipeline stages.
+    Embeddings and lm_head are not counted (vLLM wraps them only for models that list them as LoRA modules);
+    MLA attention is approximated by the standard projections."""
+    h, d = model.hidden_size, model.head_dim
+    heads = model.num_attention_heads / tensor
+    kv_heads = _kv_heads_per_rank(model, tensor)
+    attention = 3 * h + (heads + 2 * kv_heads) * d + heads * d + h
+
+    def mlp(width: float) -> float:
+        return 2 * h + 2 * width / tensor + width / tensor + h
+
+    per_rank = model.num_layers * attention
+    moe_layers = model.num_moe_layers if model.is_moe and model.moe_intermediate_size else 0
+    per_rank += (model.num_layers - moe_layers) * mlp(model.intermediate_size or 4 * h)
+    if moe_layers and model.moe_intermediate_size:
+        width = model.moe_intermediate_size
+        experts = model.num_experts or 0
+        if expert and tensor * data > 1:
+            local, split = math.ceil(experts / (tensor * data)), 1
+        else:
+            local, split = experts, tensor
+        routed = local * (2 * h + 2 * width / split + width / split + h)
+        shared = mlp(model.num_shared_experts * width) if model.num_shared_experts else 0.0
+        per_rank += moe_layers * (routed + shared)
+    layers_share = math.ceil(model.num_layers / pipeline) / model.num_layers
+    return per_rank * layers_share * slots.max_lora_rank * slots.max_loras * slots.dtype_bytes
+
+
+@dataclass(frozen=True)
 class MemoryPlan:
     """How one GPU's memory divides for a layout, and what the KV cache can hold."""
 
@@ -326,6 +382,7 @@ class MemoryPlan:
     fits_one_sequence: bool  # vLLM's _check_enough_kv_cache_memory passes
     fitted_max_model_len: int  # the longest length that fits (what `--max-model-len -1` picks)
     decode_tokens_per_s_bound: float  # batch 1, one max-length context, per engine replica
+    lora_bytes_per_gpu: float = 0.0  # LoRA slots vLLM preallocates (0 without --enable-lora)
 
     @property
     def reserve_bytes(self) -> float:
@@ -334,7 +391,7 @@ class MemoryPlan:
 
     @property
     def weights_fit(self) -> bool:
-        return self.weight_bytes_per_gpu + self.reserve_bytes < self.budget_bytes
+        return self.weight_bytes_per_gpu + self.lora_bytes_per_gpu + self.reserve_bytes < self.budget_bytes
 
     @property
     def max_length_sequences(self) -> int:
@@ -359,9 +416,11 @@ def plan_memory(
     max_num_seqs: int | None = None,
     chunked_prefill: bool = True,
     redundant_experts: int = 0,
+    lora: LoraSlots | None = None,
 ) -> MemoryPlan:
     """One GPU's memory for a layout.  `max_model_len` -1 is vLLM's fit-to-memory: the longest length
-    (up to the model's positions) whose request fits the KV cache."""
+    (up to the model's positions) whose request fits the KV cache.  With `lora`, the LoRA slots vLLM
+    preallocates at model load count like weights (they are allocated before the KV cache is sized)."""
     batched, seqs = scheduler_batch(
         gpu, max_model_len, max_num_batched_tokens, max_num_seqs, chunked_prefill=chunked_prefill
     )
@@ -382,7 +441,8 @@ def plan_memory(
     layout = kv_layout(model, element, tensor, pipeline)
     budget = float(math.ceil(gpu.memory_bytes * gpu_memory_utilization))
     activation = activation_peak_bytes(model, tensor, batched, seqs)
-    kv_budget = max(0.0, budget - per_gpu_weights - activation - NON_TORCH_BYTES)
+    lora_bytes = lora_bytes_per_gpu(model, lora, tensor, pipeline, data, expert) if lora else 0.0
+    kv_budget = max(0.0, budget - per_gpu_weights - lora_bytes - activation - NON_TORCH_BYTES)
     fitted = fit_max_model_len(layout, kv_budget, model, batched)
     length = max_model_len if max_model_len > 0 else fitted
     kv_tokens = layout.tokens(kv_budget, length, batched) if length else 0
@@ -404,6 +464,7 @@ def plan_memory(
         decode_tokens_per_s_bound=decode_bound(
             model, weights, gpu, element, tensor, length, data=data, expert=expert
         ),
+        lora_bytes_per_gpu=lora_bytes,
     )
 
 

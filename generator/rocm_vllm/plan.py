@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rocm_vllm.capacity import MemoryPlan, plan_memory
+from rocm_vllm.capacity import LoraSlots, MemoryPlan, lora_dtype_bytes, plan_memory
 from rocm_vllm.checks import CheckContext, check_recipe_data
 from rocm_vllm.errors import InvalidInputError
 from rocm_vllm.fields import field_table
@@ -29,6 +29,15 @@ class PlanRequest:
     quantization: str | None = None
     kv_cache_dtype: str = "auto"
     gpu_memory_utilization: float = field_table().row("serving.gpuMemoryUtilization").default
+    max_loras: int | None = None  # LoRA slots to count (vLLM --max-loras); None with no rank: no LoRA
+    max_lora_rank: int | None = None
+
+    @property
+    def lora(self) -> dict[str, int] | None:
+        """The recipe's lora section for these slots, or None when no LoRA was asked for."""
+        if self.max_loras is None and self.max_lora_rank is None:
+            return None
+        return {"maxLoras": self.max_loras or 1, "maxLoraRank": self.max_lora_rank or 16}
 
 
 @dataclass(frozen=True)
@@ -98,6 +107,8 @@ class Layout:
                     "decodeTokensPerSecondBound": round(m.decode_tokens_per_s_bound, 1),
                 }
             )
+            if m.lora_bytes_per_gpu:
+                row["loraBytesPerGpu"] = int(m.lora_bytes_per_gpu)
         if self.reasons:
             row["reasons"] = list(self.reasons)
         return row
@@ -190,8 +201,13 @@ def plan_layouts(request: PlanRequest, context: CheckContext) -> PlanResult:
         }
         if nodes > 1:
             data["launch"] = {"mode": "mp"}
+        if request.lora:
+            data["lora"] = dict(request.lora)
         _, findings = check_recipe_data(data, context, source="plan")
-        reasons = tuple(f.message for f in findings if f.severity is Severity.ERROR and f.check != "name")
+        # The name is a placeholder and plan has no adapters: only the layout's own findings count.
+        reasons = tuple(
+            f.message for f in findings if f.severity is Severity.ERROR and f.check not in {"name", "lora"}
+        )
         memory = plan_memory(
             model,
             checkpoint,
@@ -205,6 +221,13 @@ def plan_layouts(request: PlanRequest, context: CheckContext) -> PlanResult:
             kv_cache_dtype=request.kv_cache_dtype,
             gpu_memory_utilization=request.gpu_memory_utilization,
             max_model_len=max_len,
+            lora=LoraSlots(
+                request.lora["maxLoras"],
+                request.lora["maxLoraRank"],
+                lora_dtype_bytes(None, request.dtype, model.native_dtype),
+            )
+            if request.lora
+            else None,
         )
         result.layouts.append(
             Layout(
@@ -227,10 +250,12 @@ def render_plan_text(result: PlanResult) -> str:
     lines = [
         f"{result.hf_id} ({result.model_name}) on {r.gpu}, {r.gpus_per_node} GPUs per node, "
         f"maxModelLen {result.max_model_len}, dtype {r.dtype}, quantization {r.quantization or 'none'}, "
-        f"kvCacheDtype {r.kv_cache_dtype}, gpuMemoryUtilization {r.gpu_memory_utilization}",
+        f"kvCacheDtype {r.kv_cache_dtype}, gpuMemoryUtilization {r.gpu_memory_utilization}"
+        + (f", LoRA {r.lora['maxLoras']} slot(s) of rank {r.lora['maxLoraRank']}" if r.lora else ""),
         "",
         f"{'TP':>3} {'PP':>3} {'DP':>3} {'EP':>3} {'nodes':>5} {'GPUs':>4}  {'weights/GPU':>11}  {'KV B/token':>10}  "
-        f"{'KV tokens':>10}  {'max-len seqs':>12}  {'decode tok/s <=':>15}",
+        f"{'KV tokens':>10}  {'max-len seqs':>12}  {'decode tok/s <=':>15}"
+        + (f"  {'LoRA/GPU':>9}" if r.lora else ""),
     ]
     for layout in result.feasible:
         m = layout.memory
@@ -240,6 +265,7 @@ def render_plan_text(result: PlanResult) -> str:
             f"{layout.nodes:>5} {layout.gpus:>4}  "
             f"{m.weight_bytes_per_gpu / 2**30:>7.1f} GiB  {m.kv_bytes_per_token:>10,}  "
             f"{layout.kv_tokens:>10,}  {layout.max_length_sequences:>12,}  {m.decode_tokens_per_s_bound:>15,.1f}"
+            + (f"  {m.lora_bytes_per_gpu / 2**20:>5,.0f} MiB" if r.lora else "")
             + (f"  (fits maxModelLen {m.max_model_len:,})" if result.max_model_len == -1 else "")
         )
     if not result.feasible:
@@ -257,6 +283,12 @@ def render_plan_text(result: PlanResult) -> str:
         "",
         "KV B/token: whole model, one token. KV tokens: all data-parallel engines of a replica together. "
         "decode tok/s: memory-bandwidth upper bound per engine at batch 1 with a max-length context "
-        "(active experts only; MLA's latent KV read whole on every tensor rank).",
+        "(active experts only; MLA's latent KV read whole on every tensor rank)."
+        + (
+            " LoRA/GPU: the slots vLLM preallocates for --max-loras adapters of --max-lora-rank on every "
+            "attention and MLP projection, taken from the KV cache."
+            if r.lora
+            else ""
+        ),
     ]
     return "\n".join(lines) + "\n"

@@ -43,6 +43,44 @@ class Autoscaling:
 
 
 @dataclass(frozen=True)
+class LoraAdapter:
+    """One static LoRA adapter of a recipe (lora.adapters[index])."""
+
+    index: int
+    name: str
+    base_model: str
+    rank: int
+    repo: str | None = None
+    revision: str | None = None
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class Lora:
+    """A recipe's lora section; None fields take vLLM's defaults (max_loras 1, max_lora_rank 16)."""
+
+    adapters: tuple[LoraAdapter, ...]
+    adapter_configs: Mapping[str, str]
+    max_loras: int | None
+    max_lora_rank: int | None
+    max_cpu_loras: int | None
+    dtype: str | None
+    runtime_updating: bool
+
+    # vLLM 0.23.0 defaults (vllm/config/lora.py: max_loras 1, max_lora_rank 16)
+    DEFAULT_MAX_LORAS = 1
+    DEFAULT_MAX_LORA_RANK = 16
+
+    @property
+    def slots(self) -> int:
+        return self.max_loras if self.max_loras is not None else self.DEFAULT_MAX_LORAS
+
+    @property
+    def rank(self) -> int:
+        return self.max_lora_rank if self.max_lora_rank is not None else self.DEFAULT_MAX_LORA_RANK
+
+
+@dataclass(frozen=True)
 class Recipe:
     """A recipe's field values by dotted path (defaults applied); `document` keeps file and line numbers."""
 
@@ -102,6 +140,34 @@ class Recipe:
             self._get("deployment.autoscaling.maxReplicas"),
         )
         return Autoscaling(int(low), int(high)) if low is not None and high is not None else None
+
+    @property
+    def lora(self) -> Lora | None:
+        """The lora section when any of its fields is given (LoRA is on), else None."""
+        paths = [path for path in self.fields if path.startswith("lora.")]
+        if all(self._get(path) in (None, [], {}, False) for path in paths):
+            return None
+        adapters = tuple(
+            LoraAdapter(
+                index=index,
+                name=str(entry["name"]),
+                base_model=str(entry["baseModel"]),
+                rank=int(entry["rank"]),
+                repo=entry.get("repo"),
+                revision=entry.get("revision"),
+                path=entry.get("path"),
+            )
+            for index, entry in enumerate(self._get("lora.adapters") or [])
+        )
+        return Lora(
+            adapters=adapters,
+            adapter_configs=dict(self._get("lora.adapterConfigs") or {}),
+            max_loras=_optional(int)(self._get("lora.maxLoras")),
+            max_lora_rank=_optional(int)(self._get("lora.maxLoraRank")),
+            max_cpu_loras=_optional(int)(self._get("lora.maxCpuLoras")),
+            dtype=_optional(str)(self._get("lora.dtype")),
+            runtime_updating=bool(self._get("lora.runtimeUpdating")),
+        )
 
     @property
     def gpus_per_replica(self) -> int:

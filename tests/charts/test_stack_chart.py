@@ -365,3 +365,66 @@ def test_observability_pack_renders_once_per_model_through_the_model_chart(kube_
     }
     assert validate_objects(objects, kube_version) == []
     assert by_kind(render(TWO), "PrometheusRule") == {}
+
+
+LORA = load(STACK / "ci" / "lora-values.yaml")
+
+
+def test_lora_adapter_names_route_to_their_base_models_service() -> None:
+    """production-stack's static discovery keeps one model name per backend and routes a request to the backends
+    whose names hold its model field: each adapter is the base model's Service URL again, under its own name.
+    (With pod discovery, the default, the router reads the adapters from each pod's /v1/models instead.)"""
+    args = router_args(render(static_router(LORA)))
+    llama = "http://stk-llama-8b.default.svc:8000"
+    qwen = "http://stk-qwen-8b.default.svc:8000"
+    pairs = list(zip(args["--static-backends"].split(","), args["--static-models"].split(","), strict=True))
+    assert pairs == [
+        (llama, "llama-8b"),
+        (llama, "llama-8b-sql"),
+        (llama, "llama-8b-support"),
+        (qwen, "Qwen/Qwen3-8B"),
+    ]
+
+
+def test_lora_adapters_load_from_the_shared_cache_after_the_job_fetched_them() -> None:
+    objects = render(LORA)
+    (job,) = [o for o in objects if o["kind"] == "Job"]
+    env = {e["name"]: e.get("value") for e in job["spec"]["template"]["spec"]["containers"][0]["env"]}
+    fetched = [(m["id"], m["revision"]) for m in yaml.safe_load(env["CACHE_MODELS"])]
+    assert fetched[2:] == [
+        ("example-org/llama-3.1-8b-sql-lora", "0123456789abcdef0123456789abcdef01234567"),
+        ("example-org/llama-3.1-8b-support-lora", "89abcdef0123456789abcdef0123456789abcdef"),
+    ]
+    llama = by_kind(objects, "Deployment")["stk-llama-8b"]["spec"]["template"]["spec"]
+    (wait,) = [c for c in llama["initContainers"] if c["name"] == "wait-for-model-cache"]
+    markers = {e["name"]: e["value"] for e in wait["env"]}["LORA_MARKERS"].split()
+    assert markers == [
+        "/models/.rocm-vllm-cache/models--example-org--llama-3.1-8b-sql-lora/0123456789abcdef0123456789abcdef01234567.complete",
+        "/models/.rocm-vllm-cache/models--example-org--llama-3.1-8b-support-lora/89abcdef0123456789abcdef0123456789abcdef.complete",
+    ]
+    assert "${LORA_MARKERS}" in wait["command"][2]
+    args = [str(a) for a in llama["containers"][0]["args"]]
+    assert "--enable-lora" in args and "download-model" not in {c["name"] for c in llama["initContainers"]}
+    qwen = by_kind(objects, "Deployment")["stk-qwen-8b"]["spec"]["template"]["spec"]
+    (qwen_wait,) = qwen["initContainers"]
+    assert "LORA_MARKERS" not in {e["name"] for e in qwen_wait["env"]}
+
+
+@pytest.mark.parametrize(
+    ("adapter_name", "message"),
+    [
+        (
+            "Qwen/Qwen3-8B",
+            r"models\.llama-8b: LoRA adapter \"Qwen/Qwen3-8B\" has the name models\.qwen-8b already serves",
+        ),
+        (
+            "llama-8b-support",
+            r"LoRA adapter \"llama-8b-support\" has the name models\.llama-8b already serves",
+        ),
+    ],
+)
+def test_lora_adapter_names_must_be_unique_across_the_stack(adapter_name: str, message: str) -> None:
+    values = yaml.safe_load(yaml.safe_dump(LORA))
+    values["models"]["llama-8b"]["lora"]["adapters"][0]["name"] = adapter_name
+    with pytest.raises(InvalidInputError, match=message):
+        render(values)

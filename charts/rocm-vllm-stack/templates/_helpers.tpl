@@ -109,6 +109,21 @@ model's cache mount: <mountPath>/.rocm-vllm-cache/models--<org>--<name>/<revisio
 {{- end }}
 
 {{/*
+rocm-vllm-stack.loraCacheEntries: a model's LoRA adapters fetched from Hugging Face, as charts/rocm-vllm-cache
+models entries ({id, revision}) in JSON, for the model's merged values: the shared cache holds them beside the model
+(charts/rocm-vllm loads them from <mountPath>/hub/models--<org>--<name>/snapshots/<revision>).
+*/}}
+{{- define "rocm-vllm-stack.loraCacheEntries" -}}
+{{- $out := list }}
+{{- if .lora.enabled }}
+{{- range .lora.adapters }}
+{{- if .repo }}{{ $out = append $out (dict "id" .repo "revision" (toString .revision)) }}{{ end }}
+{{- end }}
+{{- end }}
+{{- toJson $out }}
+{{- end }}
+
+{{/*
 rocm-vllm-stack.modelContexts: for (dict "root" $ "out" dict), sets out.contexts to one {key, ctx} per enabled model,
 in key order. ctx is a root-like context for charts/rocm-vllm's named templates: .Values is the rocm-vllm chart's
 defaults (without enabled), then modelDefaults, then the model's own values, then what the stack owns: the names
@@ -173,12 +188,23 @@ requests whose model-name header (written by the Body-Based Router) is the model
 {{- $image := include "rocm-vllm.imageRef" $values.image }}
 {{- if $root.Values.cache.waitImage.repository }}{{ $image = include "rocm-vllm.imageRef" $root.Values.cache.waitImage }}{{ end }}
 {{- $marker := include "rocm-vllm-stack.cacheMarker" (dict "cache" $values.cache "model" $values.model) }}
+{{- $command := "until [ -f \"${MARKER}\" ]; do echo \"waiting for ${MARKER} (written by the cache download Job)\"; sleep 10; done; echo \"model cache complete\"" }}
+{{- $env := list (dict "name" "MARKER" "value" $marker) }}
+{{- $adapterMarkers := list }}
+{{- range include "rocm-vllm-stack.loraCacheEntries" $values | fromJsonArray }}
+{{- $adapterMarkers = append $adapterMarkers (include "rocm-vllm-stack.cacheMarker" (dict "cache" $values.cache "model" .)) }}
+{{- end }}
+{{- if $adapterMarkers }}
+{{- /* The Job fetches the LoRA adapters after the models: wait for their markers too. */}}
+{{- $command = "for m in ${MARKER} ${LORA_MARKERS}; do until [ -f \"${m}\" ]; do echo \"waiting for ${m} (written by the cache download Job)\"; sleep 10; done; done; echo \"model cache complete\"" }}
+{{- $env = append $env (dict "name" "LORA_MARKERS" "value" (join " " $adapterMarkers)) }}
+{{- end }}
 {{- $wait := dict
   "name" "wait-for-model-cache"
   "image" $image
   "imagePullPolicy" $values.image.pullPolicy
-  "command" (list "/bin/sh" "-c" "until [ -f \"${MARKER}\" ]; do echo \"waiting for ${MARKER} (written by the cache download Job)\"; sleep 10; done; echo \"model cache complete\"")
-  "env" (list (dict "name" "MARKER" "value" $marker))
+  "command" (list "/bin/sh" "-c" $command)
+  "env" $env
   "resources" (dict "requests" (dict "cpu" "10m" "memory" "16Mi") "limits" (dict "cpu" "100m" "memory" "64Mi"))
   "securityContext" (include "rocm-vllm.helperSecurityContext" $root | fromYaml)
   "volumeMounts" (list (dict "name" "model-cache" "mountPath" $values.cache.mountPath "readOnly" true) (dict "name" "tmp" "mountPath" "/tmp")) }}
@@ -237,13 +263,23 @@ enabled), then cache.values, then the models, the claim and the names, which the
 {{- $entries = append $entries (dict "id" $m.id "revision" (toString $m.revision)) }}
 {{- end }}
 {{- end }}
+{{- /* Then every model's LoRA adapters fetched from Hugging Face, at their pinned revisions. */}}
+{{- range $models.contexts }}
+{{- range include "rocm-vllm-stack.loraCacheEntries" .ctx.Values | fromJsonArray }}
+{{- $id := printf "%s@%s" .id .revision }}
+{{- if not (hasKey $seen $id) }}
+{{- $_ := set $seen $id true }}
+{{- $entries = append $entries . }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- $claim := include "rocm-vllm-stack.cacheClaimName" (dict "root" $root) }}
 {{- $groups = append $groups (dict "name" (printf "%s-cache" ($root.Release.Name | trunc 57 | trimSuffix "-")) "nameLabel" "models" "claim" $claim "existing" $root.Values.cache.existingClaim "size" $root.Values.cache.size "storageClassName" $root.Values.cache.storageClassName "models" $entries) }}
 {{- else }}
 {{- range $models.contexts }}
 {{- $v := .ctx.Values }}
 {{- $own := get (get $root.Values.models .key) "cache" | default dict }}
-{{- $groups = append $groups (dict "name" $v.cache.existingClaim "nameLabel" .key "claim" $v.cache.existingClaim "existing" ($own.existingClaim | default "") "size" $v.cache.size "storageClassName" (default $root.Values.cache.storageClassName $v.cache.storageClassName) "models" (list (dict "id" $v.model.id "revision" (toString $v.model.revision)))) }}
+{{- $groups = append $groups (dict "name" $v.cache.existingClaim "nameLabel" .key "claim" $v.cache.existingClaim "existing" ($own.existingClaim | default "") "size" $v.cache.size "storageClassName" (default $root.Values.cache.storageClassName $v.cache.storageClassName) "models" (concat (list (dict "id" $v.model.id "revision" (toString $v.model.revision))) (include "rocm-vllm-stack.loraCacheEntries" $v | fromJsonArray))) }}
 {{- end }}
 {{- end }}
 {{- range $groups }}
@@ -277,7 +313,9 @@ rocm-vllm-stack.routerBackends: the router's backends as JSON {"urls": [...], "m
 "maxGroupSize": N}. Static discovery: for every enabled model with a Service, in key order, the Service's in-cluster
 URL (the Service selects only the group leaders of a multi-node model), or the model's wake URL through the KEDA
 HTTP add-on's interceptor when it scales from zero (keda.httpScaleFromZero), and the model's served name, at the
-same index. Pod discovery: the vLLM port all models share (--k8s-port) and the largest LeaderWorkerSet group.
+same index, then the same URL once per static LoRA adapter with the adapter's name. Pod discovery: the vLLM port
+all models share (--k8s-port) and the largest LeaderWorkerSet group (the router then reads each pod's model and
+adapter names from its /v1/models).
 */}}
 {{- define "rocm-vllm-stack.routerBackends" -}}
 {{- $out := dict }}
@@ -289,12 +327,21 @@ same index. Pod discovery: the vLLM port all models share (--k8s-port) and the l
 {{- range $out.contexts }}
 {{- $v := .ctx.Values }}
 {{- if $v.service.enabled }}
+{{- $url := printf "http://%s.%s.svc:%v" $v.fullnameOverride $.Release.Namespace $v.service.port }}
 {{- if $v.keda.httpScaleFromZero.enabled }}
-{{- $urls = append $urls (include "rocm-vllm.wakeURL" .ctx) }}
-{{- else }}
-{{- $urls = append $urls (printf "http://%s.%s.svc:%v" $v.fullnameOverride $.Release.Namespace $v.service.port) }}
+{{- $url = include "rocm-vllm.wakeURL" .ctx }}
 {{- end }}
+{{- $urls = append $urls $url }}
 {{- $names = append $names (default $v.model.id $v.model.servedModelName) }}
+{{- /* Each static LoRA adapter is one more (URL, name) pair: the router keeps one model name per static
+backend and routes a request to the backends whose names hold its model field (production-stack
+StaticServiceDiscovery.get_endpoint_info, request.py). */}}
+{{- if $v.lora.enabled }}
+{{- range $v.lora.adapters }}
+{{- $urls = append $urls $url }}
+{{- $names = append $names .name }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- $port = int $v.vllm.port }}
 {{- $group = max $group (int $v.multiNode.nodesPerReplica) }}
@@ -368,6 +415,18 @@ rocm-vllm-stack.validate: checks across models the schema cannot express. Each f
 {{- end }}
 {{- if gt (len $ports) 1 }}
 {{- fail (printf "ERROR: router.serviceDiscovery is pod, which reaches every pod on one port (--k8s-port), but the models use vllm.port %s: give every model the same vllm.port, or set router.serviceDiscovery=static." (keys $ports | sortAlpha | join ", ")) }}
+{{- end }}
+{{- end }}
+{{- /* LoRA adapters are served (and routed) by name too: after every model's name, each adapter's. */}}
+{{- range $out.contexts }}
+{{- $key := .key }}
+{{- if .ctx.Values.lora.enabled }}
+{{- range .ctx.Values.lora.adapters }}
+{{- if hasKey $served .name }}
+{{- fail (printf "ERROR: models.%s: LoRA adapter %q has the name models.%s already serves: the router routes by name, so every model and adapter name must be unique. Rename the adapter." $key .name (get $served .name)) }}
+{{- end }}
+{{- $_ := set $served .name $key }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- if and .Values.router.enabled (eq .Values.router.routingLogic "session") (not .Values.router.sessionKey) }}

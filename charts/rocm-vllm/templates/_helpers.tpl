@@ -326,6 +326,7 @@ Included once, from the workload templates.
 {{- end }}
 {{- end }}
 {{- include "rocm-vllm.validateDataParallel" . }}
+{{- include "rocm-vllm.validateLora" . }}
 {{- if and .Values.metrics.serviceMonitor.enabled (not .Values.service.enabled) }}
 {{- fail "ERROR: metrics.serviceMonitor.enabled needs service.enabled (it scrapes through the Service); use metrics.podMonitor instead if you run without a Service." }}
 {{- end }}
@@ -405,6 +406,51 @@ rocm-vllm.validateDataParallel: the data-parallel values the schema cannot relat
 {{- end }}
 
 {{/*
+rocm-vllm.validateLora: the lora block's rules that the schema cannot express (vLLM refuses most of these at
+start-up; failing the install says so earlier). Each failure says what to change.
+*/}}
+{{- define "rocm-vllm.validateLora" -}}
+{{- $l := .Values.lora }}
+{{- if and (not $l.enabled) (or $l.adapters $l.runtimeUpdating) }}
+{{- fail "ERROR: lora.adapters or lora.runtimeUpdating is set but lora.enabled is false: set lora.enabled=true (vLLM serves adapters only with --enable-lora)." }}
+{{- end }}
+{{- if $l.enabled }}
+{{- if and (not (kindIs "invalid" $l.maxCpuLoras)) (lt (int $l.maxCpuLoras) (int $l.maxLoras)) }}
+{{- fail (printf "ERROR: lora.maxCpuLoras %d is below lora.maxLoras %d; vLLM refuses it (max_cpu_loras must be >= max_loras, vllm/config/lora.py): raise maxCpuLoras or set it to null." (int $l.maxCpuLoras) (int $l.maxLoras)) }}
+{{- end }}
+{{- $served := default .Values.model.id .Values.model.servedModelName }}
+{{- $seen := dict }}
+{{- range $i, $a := $l.adapters }}
+{{- if eq (not $a.repo) (not $a.path) }}
+{{- fail (printf "ERROR: lora.adapters[%d] (%s) needs exactly one of repo (with revision) or path: a Hugging Face repository at a pinned commit, or a directory in the model cache." $i $a.name) }}
+{{- end }}
+{{- if and $a.path (not $.Values.cache.enabled) }}
+{{- fail (printf "ERROR: lora.adapters[%d] (%s) has path %q inside the model cache, but cache.enabled is false (an empty volume): set cache.enabled=true with the claim holding it, or give repo and revision." $i $a.name $a.path) }}
+{{- end }}
+{{- if hasKey $seen $a.name }}
+{{- fail (printf "ERROR: lora.adapters[%d] and lora.adapters[%d] are both named %q: vLLM serves each adapter under its own name; rename one." (get $seen $a.name) $i $a.name) }}
+{{- end }}
+{{- $_ := set $seen $a.name $i }}
+{{- if eq $a.name $served }}
+{{- fail (printf "ERROR: lora.adapters[%d] is named %q, the served model name: requests for it would be ambiguous; rename the adapter." $i $a.name) }}
+{{- end }}
+{{- if and $a.baseModel (ne $a.baseModel $.Values.model.id) }}
+{{- fail (printf "ERROR: lora.adapters[%d] (%s) was trained on %s, but model.id is %s: an adapter only fits the model it was trained on; serve it with that model or remove it." $i $a.name $a.baseModel $.Values.model.id) }}
+{{- end }}
+{{- if and $a.rank (gt (int $a.rank) (int $l.maxLoraRank)) }}
+{{- fail (printf "ERROR: lora.adapters[%d] (%s) has rank %d, above lora.maxLoraRank %d; vLLM refuses to load it: raise maxLoraRank to at least %d (one of 1, 8, 16, 32, 64, 128, 256, 320, 512)." $i $a.name (int $a.rank) (int $l.maxLoraRank) (int $a.rank)) }}
+{{- end }}
+{{- end }}
+{{- if $l.runtimeUpdating }}
+{{- $count := include "rocm-vllm.apiServerCount" . | int }}
+{{- if gt $count 1 }}
+{{- fail (printf "ERROR: lora.runtimeUpdating with %d API server processes: vLLM refuses VLLM_ALLOW_RUNTIME_LORA_UPDATING with --api-server-count > 1 (vllm/entrypoints/cli/serve.py; the count defaults to vllm.dataParallelSize). Pass --api-server-count 1 in vllm.extraArgs or set lora.runtimeUpdating=false." $count) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
 rocm-vllm.validateInferencePool: the InferencePool mode's checks (part of rocm-vllm.validate): its API must be
 installed, and inferencePool.endpointPicker.config must be an EndpointPickerConfig whose scheduling profiles refer
 only to plugins it declares (the picker would otherwise exit at start, in a crash loop the Gateway sees as 5xx).
@@ -433,4 +479,33 @@ only to plugins it declares (the picker would otherwise exit at start, in a cras
 {{- end }}
 {{- end }}
 {{- end }}
+{{- end }}
+
+{{/*
+rocm-vllm.apiServerCount: the API server processes vLLM 0.23.0 starts in a serving pod
+(vllm/entrypoints/cli/serve.py): dataParallel.apiServerCount or an explicit --api-server-count/-asc in
+vllm.extraArgs, else 1 with an external data-parallel load balancer (--data-parallel-rank/-dpn,
+--data-parallel-external-lb, --data-parallel-multi-port-external-lb), else the pod's local ranks in hybrid load
+balancing, else vllm.dataParallelSize.
+*/}}
+{{- define "rocm-vllm.apiServerCount" -}}
+{{- $count := int .Values.vllm.dataParallelSize }}
+{{- if and (include "rocm-vllm.dataParallelAcrossNodes" .) (eq .Values.dataParallel.loadBalancing "hybrid") }}
+{{- $count = include "rocm-vllm.dataParallelSizeLocal" . | int }}
+{{- end }}
+{{- $explicit := "" }}
+{{- $args := .Values.vllm.extraArgs }}
+{{- range $i, $arg := $args }}
+{{- $a := toString $arg }}
+{{- $name := regexReplaceAll "=.*$" $a "" }}
+{{- if has $name (list "--data-parallel-rank" "-dpn" "--data-parallel-external-lb" "--data-parallel-multi-port-external-lb") }}
+{{- $count = 1 }}
+{{- end }}
+{{- if has $name (list "--api-server-count" "-asc") }}
+{{- if contains "=" $a }}{{ $explicit = regexReplaceAll "^[^=]*=" $a "" }}{{ else if lt (add1 $i) (len $args) }}{{ $explicit = toString (index $args (add1 $i)) }}{{ end }}
+{{- end }}
+{{- end }}
+{{- if not (kindIs "invalid" .Values.dataParallel.apiServerCount) }}{{ $explicit = toString (int .Values.dataParallel.apiServerCount) }}{{ end }}
+{{- if regexMatch "^[0-9]+$" $explicit }}{{ $count = int $explicit }}{{ end }}
+{{- $count }}
 {{- end }}

@@ -76,12 +76,15 @@ spec:
     {{- end }}
   {{- end }}
   {{- $download := and $.Values.cache.download.enabled (not $.Values.cache.offline) }}
-  {{- if or $download $.Values.extraInitContainers }}
+  {{- $adapters := include "rocm-vllm.loraDownloads" $ | fromJsonArray }}
+  {{- if or $download $adapters $.Values.extraInitContainers }}
   initContainers:
     {{- with $.Values.extraInitContainers }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
-    {{- if $download }}
+    {{- if or $download $adapters }}
+    {{- /* One download path: the model (cache.download) and the LoRA adapters at their pinned revisions
+    (lora.adapters) go through the same snapshot_download into the same HF_HOME. */}}
     - name: download-model
       image: {{ include "rocm-vllm.image" $ | quote }}
       imagePullPolicy: {{ $.Values.image.pullPolicy }}
@@ -91,6 +94,7 @@ spec:
         - |
           import json, os
           from huggingface_hub import snapshot_download
+          {{- if $download }}
           path = snapshot_download(
               repo_id=os.environ["MODEL_ID"],
               revision=os.environ.get("MODEL_REVISION") or None,
@@ -98,9 +102,16 @@ spec:
               ignore_patterns=json.loads(os.environ["IGNORE_PATTERNS"]) or None,
           )
           print(f"model files ready in {path}")
+          {{- end }}
+          {{- if $adapters }}
+          for adapter in json.loads(os.environ["LORA_ADAPTERS"]):
+              path = snapshot_download(repo_id=adapter["repo"], revision=adapter["revision"])
+              print(f"LoRA adapter {adapter['name']} ready in {path}")
+          {{- end }}
       env:
         - name: HOME
           value: /tmp
+        {{- if $download }}
         - name: MODEL_ID
           value: {{ $.Values.model.id | quote }}
         - name: MODEL_REVISION
@@ -109,6 +120,11 @@ spec:
           value: {{ $.Values.cache.download.allowPatterns | toJson | quote }}
         - name: IGNORE_PATTERNS
           value: {{ $.Values.cache.download.ignorePatterns | toJson | quote }}
+        {{- end }}
+        {{- if $adapters }}
+        - name: LORA_ADAPTERS
+          value: {{ toJson $adapters | quote }}
+        {{- end }}
         {{- include "rocm-vllm.hfEnv" $ | trim | nindent 8 }}
       resources:
         {{- toYaml $.Values.cache.download.resources | nindent 8 }}
@@ -155,6 +171,11 @@ spec:
             secretKeyRef:
               name: {{ $.Values.apiKey.secretName | quote }}
               key: {{ $.Values.apiKey.secretKey | quote }}
+        {{- end }}
+        {{- if and $.Values.lora.enabled $.Values.lora.runtimeUpdating }}
+        {{- /* vLLM attaches /v1/load_lora_adapter and /v1/unload_lora_adapter (vllm/envs.py, serve/lora/api_router.py). */}}
+        - name: VLLM_ALLOW_RUNTIME_LORA_UPDATING
+          value: "true"
         {{- end }}
         {{- with $.Values.vllm.extraEnv }}
         {{- toYaml . | nindent 8 }}
@@ -234,7 +255,8 @@ rocm-vllm.podSecurityContext: podSecurityContext extras, then the ROCm settings 
 {{- $_ := set $sc "supplementalGroups" . }}
 {{- end }}
 {{- $_ := set $sc "seccompProfile" .Values.rocm.seccompProfile }}
-{{- if and .Values.cache.download.enabled (not .Values.cache.offline) (not (hasKey $sc "fsGroup")) }}
+{{- $downloads := or (and .Values.cache.download.enabled (not .Values.cache.offline)) (include "rocm-vllm.loraDownloads" . | fromJsonArray) }}
+{{- if and $downloads (not (hasKey $sc "fsGroup")) }}
 {{- /* The download init container runs as UID/GID 10001: the cache volume must be group-writable for it. */}}
 {{- $_ := set $sc "fsGroup" 10001 }}
 {{- $_ := set $sc "fsGroupChangePolicy" "OnRootMismatch" }}
@@ -417,9 +439,63 @@ Flag names checked against vLLM 0.23.0 (vllm/engine/arg_utils.py, vllm/entrypoin
 {{- with $v.dtype }}{{ $args = concat $args (list "--dtype" .) }}{{ end }}
 {{- with $v.quantization }}{{ $args = concat $args (list "--quantization" .) }}{{ end }}
 {{- with $v.kvCacheDtype }}{{ $args = concat $args (list "--kv-cache-dtype" .) }}{{ end }}
+{{- $args = concat $args (include "rocm-vllm.loraServeArgs" . | fromJsonArray) }}
 {{- $args = concat $args $shutdown }}
 {{- range $v.extraArgs }}{{ $args = append $args (toString .) }}{{ end }}
 {{- toJson $args }}
+{{- end }}
+
+{{/*
+rocm-vllm.loraServeArgs: the LoRA flags of `vllm serve` as a JSON list, empty unless lora.enabled: --enable-lora,
+--max-loras, --max-lora-rank, --max-cpu-loras, --lora-dtype and --lora-modules with one JSON item per static
+adapter ({"base_model_name", "name", "path"}: LoRAModulePath, vllm/entrypoints/openai/models/protocol.py). The
+base model name is the served model name, so GET /v1/models lists each adapter with it as parent.
+*/}}
+{{- define "rocm-vllm.loraServeArgs" -}}
+{{- $l := .Values.lora }}
+{{- $args := list }}
+{{- if $l.enabled }}
+{{- $args = concat $args (list "--enable-lora" "--max-loras" (toString (int $l.maxLoras)) "--max-lora-rank" (toString (int $l.maxLoraRank))) }}
+{{- if not (kindIs "invalid" $l.maxCpuLoras) }}{{ $args = concat $args (list "--max-cpu-loras" (toString (int $l.maxCpuLoras))) }}{{ end }}
+{{- with $l.dtype }}{{ $args = concat $args (list "--lora-dtype" .) }}{{ end }}
+{{- if $l.adapters }}
+{{- $args = append $args "--lora-modules" }}
+{{- $base := default .Values.model.id .Values.model.servedModelName }}
+{{- range $l.adapters }}
+{{- $args = append $args (dict "name" .name "path" (include "rocm-vllm.loraAdapterPath" (dict "ctx" $ "adapter" .)) "base_model_name" $base | toJson) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- toJson $args }}
+{{- end }}
+
+{{/*
+rocm-vllm.loraAdapterPath: where vLLM loads one adapter (dict "ctx" $ "adapter" entry): a repo's pinned snapshot in
+the Hugging Face cache under HF_HOME (cache.mountPath): <mountPath>/hub/models--<org>--<name>/snapshots/<revision>
+(huggingface_hub's layout, docs/cache.md), or <mountPath>/<path>.
+*/}}
+{{- define "rocm-vllm.loraAdapterPath" -}}
+{{- $root := .ctx.Values.cache.mountPath | trimSuffix "/" }}
+{{- if .adapter.repo -}}
+{{ printf "%s/hub/models--%s/snapshots/%s" $root (replace "/" "--" .adapter.repo) .adapter.revision }}
+{{- else -}}
+{{ printf "%s/%s" $root (.adapter.path | trimSuffix "/") }}
+{{- end }}
+{{- end }}
+
+{{/*
+rocm-vllm.loraDownloads: the adapters the download init container fetches, as a JSON list of {name, repo,
+revision}: the repo adapters of an enabled lora block, unless the cache is offline or read-only (then it must
+already hold them).
+*/}}
+{{- define "rocm-vllm.loraDownloads" -}}
+{{- $out := list }}
+{{- if and .Values.lora.enabled (not .Values.cache.offline) (not .Values.cache.readOnly) }}
+{{- range .Values.lora.adapters }}
+{{- if .repo }}{{ $out = append $out (dict "name" .name "repo" .repo "revision" .revision) }}{{ end }}
+{{- end }}
+{{- end }}
+{{- toJson $out }}
 {{- end }}
 
 {{/*

@@ -73,6 +73,7 @@ def all_checks() -> list[Check]:
         catalog,
         expert_parallel,
         image,
+        lora,
         memory,
         naming,
         parallelism,
@@ -98,6 +99,7 @@ def all_checks() -> list[Check]:
         vllm_cli.check_extra_args,
         vllm_cli.check_env,
         routing.check_routing,
+        lora.check_lora,
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rocm_vllm.capacity import gib, plan_memory, scheduler_batch
 from rocm_vllm.checks import CheckContext, Resolved
+from rocm_vllm.checks.lora import lora_slots
 from rocm_vllm.findings import Finding, finding_at
 
 CHECK = "memory"
@@ -91,18 +92,27 @@ def check_memory(resolved: Resolved, context: CheckContext) -> list[Finding]:
         max_num_seqs=r.max_num_seqs,
         chunked_prefill=chunked_prefill_flag(r.extra_args),
         redundant_experts=r.redundant_experts or 0,
+        lora=lora_slots(r, model.native_dtype),
     )
+    lora_note = (
+        f" plus {gib(plan.lora_bytes_per_gpu)} of LoRA slots (lora.maxLoras x maxLoraRank)"
+        if plan.lora_bytes_per_gpu
+        else ""
+    )
+    lora_after = f", after{lora_note.removeprefix(' plus')}" if lora_note else ""
     if not plan.weights_fit:
         return [
             finding_at(
                 r.document,
                 ("serving", "gpuMemoryUtilization"),
                 CHECK,
-                f"weights need {gib(plan.weight_bytes_per_gpu)} per GPU plus {gib(plan.reserve_bytes)} that vLLM's "
+                f"weights need {gib(plan.weight_bytes_per_gpu)} per GPU{lora_note} plus {gib(plan.reserve_bytes)} "
+                "that vLLM's "
                 f"profile run keeps (activations at {plan.max_num_batched_tokens} batched tokens, non-torch), but "
                 f"{r.gpu_memory_utilization} x {gib(gpu.memory_bytes)} gives {gib(plan.budget_bytes)}; "
                 "add GPUs (tensor/pipeline, or data with expert: true for a MoE model), quantize (quantization: "
-                "fp8) or raise gpuMemoryUtilization",
+                "fp8), raise gpuMemoryUtilization"
+                + (" or lower lora.maxLoras/maxLoraRank" if lora_note else ""),
             )
         ]
     if r.max_model_len == -1 and not plan.max_model_len:
@@ -122,7 +132,8 @@ def check_memory(resolved: Resolved, context: CheckContext) -> list[Finding]:
                 ("serving", "maxModelLen"),
                 CHECK,
                 f"the KV cache holds {plan.kv_tokens} tokens ({gib(plan.kv_budget_bytes_per_gpu)} per GPU at "
-                f"{plan.kv_bytes_per_token_per_gpu:.0f} bytes/token), fewer than one maxModelLen {r.max_model_len} "
+                f"{plan.kv_bytes_per_token_per_gpu:.0f} bytes/token{lora_after}), "
+                f"fewer than one maxModelLen {r.max_model_len} "
                 f"sequence, so vLLM refuses to start: lower maxModelLen to at most {plan.fitted_max_model_len} "
                 "(or -1 to let vLLM fit it), use kvCacheDtype fp8, or add GPUs",
             )

@@ -73,6 +73,10 @@ def _message(error: Any, schema: dict[str, Any]) -> tuple[tuple[PathPart, ...], 
             parts,
             f"{_describe(error.instance)} does not match {error.validator_value}. {description}".strip(),
         )
+    if validator == "dependentRequired":
+        given = next((key for key in error.validator_value if key in (error.instance or {})), "")
+        needed = ", ".join(f"'{key}'" for key in error.validator_value.get(given, []))
+        return parts, f"'{given}' needs {needed} beside it (missing here)"
     if validator in {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength"}:
         return parts, f"{_describe(error.instance)} is out of range: {error.message}"
     return parts, str(error.message)

@@ -17,6 +17,7 @@ CHART_OWNED_ENV: dict[str, str] = {
     "HUGGING_FACE_HUB_TOKEN": "a Secret reference (chart value model.hfTokenSecret); never put a token in a recipe",
     "HF_TOKEN_PATH": "the chart's model.hfTokenSecret (the token is mounted as a file)",
     "VLLM_API_KEY": "a Secret reference (chart value apiKey.secretName); never put a key in a recipe",
+    "VLLM_ALLOW_RUNTIME_LORA_UPDATING": "lora.runtimeUpdating (checked against the API server count)",
 }
 
 

@@ -30,6 +30,18 @@ from rocm_vllm.errors import ExitCode
     "--gpu-memory-utilization", type=click.FloatRange(0, 1, min_open=True), default=0.9, show_default=True
 )
 @click.option(
+    "--max-loras",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Count LoRA slots in the memory (vLLM --max-loras; with --max-lora-rank, default 16).",
+)
+@click.option(
+    "--max-lora-rank",
+    type=click.Choice(["1", "8", "16", "32", "64", "128", "256", "320", "512"]),
+    default=None,
+    help="vLLM --max-lora-rank of the LoRA slots (with --max-loras, default 1).",
+)
+@click.option(
     "--all", "show_all", is_flag=True, help="JSON: include infeasible layouts (text always lists them)."
 )
 @output_format_option
@@ -44,6 +56,8 @@ def plan(
     quantization: str | None,
     kv_cache_dtype: str,
     gpu_memory_utilization: float,
+    max_loras: int | None,
+    max_lora_rank: str | None,
     show_all: bool,
     output_format: str,
     catalog_dirs: tuple[Path, ...],
@@ -62,6 +76,8 @@ def plan(
         quantization=quantization,
         kv_cache_dtype=kv_cache_dtype,
         gpu_memory_utilization=gpu_memory_utilization,
+        max_loras=max_loras,
+        max_lora_rank=int(max_lora_rank) if max_lora_rank else None,
     )
     result = plan_layouts(request, check_context(catalog_dirs))
     if output_format == "json":

@@ -40,6 +40,23 @@ def check_served_names(result: StackResult, document: LoadedDocument) -> None:
             )
         else:
             seen[name] = model
+    # LoRA adapters are routed by name too (one more static backend each): after every model's served name.
+    for model in result.models:
+        lora = model.recipe.lora
+        for adapter in lora.adapters if lora else ():
+            if adapter.name in seen:
+                result.findings.append(
+                    finding_at(
+                        document,
+                        ("models", model.index),
+                        "served-name",
+                        f"model '{model.key}' serves LoRA adapter '{adapter.name}', a name model "
+                        f"'{seen[adapter.name].key}' already serves; the router routes by name, so rename the adapter "
+                        "(overrides.lora.adapters)",
+                    )
+                )
+            else:
+                seen[adapter.name] = model
 
 
 def check_router(result: StackResult, document: LoadedDocument) -> None:
