@@ -77,7 +77,14 @@ def test_no_feasible_recipe_names_the_nearest(catalog_recipes: list[Recipe]) -> 
     catalog = default_context().catalog
     selection = select_recipe("deepseek-ai/DeepSeek-R1", catalog_recipes, [NodePool("MI300X", 4, 1)], catalog)
     assert selection.chosen is None and selection.nearest is not None
-    assert selection.nearest.recipe.name == "deepseek-r1-mi300x-fp8-tp8-throughput"
+    # Nearest = fewest GPUs missing: a one-node 8x MI300X recipe of the R1 entry (R1 itself or its R1-0528
+    # checkpoint tie on every rank key but the name), never the two-node one.
+    nearest = selection.nearest.recipe
+    assert (nearest.gpu, nearest.gpus_per_node, nearest.nodes_per_replica) == ("MI300X", 8, 1)
+    assert nearest.name in {
+        "deepseek-r1-mi300x-fp8-tp8-throughput",
+        "deepseek-r1-0528-mi300x-fp8-tp8-ep-throughput",
+    }
 
 
 def test_unknown_model_has_no_candidates(catalog_recipes: list[Recipe]) -> None:
