@@ -83,6 +83,22 @@ def test_no_feasible_recipe_names_the_nearest(catalog_recipes: list[Recipe]) -> 
     assert selection.nearest.recipe.name == "deepseek-r1-mi300x-fp8-tp8-throughput"
 
 
+def test_requested_checkpoint_wins_a_tie_with_a_sibling_checkpoint(catalog_recipes: list[Recipe]) -> None:
+    catalog = default_context().catalog
+    pools = [NodePool("MI300X", 8, 1)]
+    # The R1 and R1-0528 8x MI300X throughput recipes tie on goal, GPU, precision and GPU count.
+    selection = select_recipe("deepseek-ai/DeepSeek-R1", catalog_recipes, pools, catalog, goal="throughput")
+    assert selection.chosen is not None
+    assert selection.chosen.recipe.name == "deepseek-r1-mi300x-fp8-tp8-throughput"
+    assert "preferred over deepseek-r1-0528-mi300x-fp8-tp8-ep-throughput by checkpoint" in selection.why
+    selection = select_recipe(
+        "deepseek-ai/DeepSeek-R1-0528", catalog_recipes, pools, catalog, goal="throughput"
+    )
+    assert selection.chosen is not None
+    assert selection.chosen.recipe.name == "deepseek-r1-0528-mi300x-fp8-tp8-ep-throughput"
+    assert "preferred over deepseek-r1-mi300x-fp8-tp8-throughput by checkpoint" in selection.why
+
+
 def test_unknown_model_has_no_candidates(catalog_recipes: list[Recipe]) -> None:
     catalog = default_context().catalog
     selection = select_recipe("org/unknown", catalog_recipes, [NodePool("MI300X", 8, 1)], catalog)

@@ -1,7 +1,8 @@
 """Recipe selection: the best recipe of the catalog for a model on the GPUs a cluster has, and why.
 
 Ranking, in order: fits the inventory; matches the requested goal; newer GPU generation; preferred
-precision; fewest GPUs; then the recipe name, so ties are always broken the same way.
+precision; fewest GPUs; a recipe of the requested checkpoint before one of a sibling checkpoint of the same
+catalog entry; then the recipe name, so ties are always broken the same way.
 """
 
 from __future__ import annotations
@@ -156,6 +157,9 @@ def select_recipe(
             -candidate.generation,
             precision_rank(candidate),
             r.gpus_per_replica,
+            # Last before the name: a recipe of the requested checkpoint beats an equal one of a sibling
+            # checkpoint (DeepSeek-R1 over DeepSeek-R1-0528), which would otherwise win by sorting first.
+            0 if r.model_id == model else 1,
             r.name,
         )
 
@@ -180,7 +184,7 @@ def select_recipe(
     )
     for other in selection.ranked[1:]:
         key_a, key_b = rank_key(chosen), rank_key(other)
-        labels = ["goal", "GPU generation", "precision", "GPU count", "name"]
+        labels = ["goal", "GPU generation", "precision", "GPU count", "checkpoint", "name"]
         decided = next((labels[i] for i in range(len(labels)) if key_a[i] != key_b[i]), "name")
         selection.why.append(f"preferred over {other.recipe.name} by {decided}")
     return selection
