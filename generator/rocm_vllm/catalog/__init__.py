@@ -213,7 +213,9 @@ def _partition_modes(entry: Mapping[str, Any], where: str) -> tuple[PartitionMod
     """The `partitions` mapping of a GPU entry: profile -> {devices: partitions per GPU, confirmed: bool}."""
     raw = entry.get("partitions") or {}
     if not isinstance(raw, dict):
-        raise InvalidInputError(f"{where}: 'partitions' must map partition profiles to {{devices, confirmed}}")
+        raise InvalidInputError(
+            f"{where}: 'partitions' must map partition profiles to {{devices, confirmed}}"
+        )
     modes = []
     for profile, spec in sorted(raw.items()):
         here = f"{where}: partitions.{profile}"
