@@ -399,12 +399,19 @@ pins only integer CPUs); a different limit given for either fails.
 
 {{/*
 rocm-vllm.helperResources: a helper container's resources (dict "ctx" $ "resources" r "what" path), made
-Guaranteed with gpu.guaranteed (a pod is Guaranteed only when every container, init containers included, is).
+Guaranteed with gpu.guaranteed (a pod is Guaranteed only when every container, init containers included, is): a
+helper's limits, when they give cpu and memory, become its requests too (the cap it was sized for), else its
+requests become its limits.
 */}}
 {{- define "rocm-vllm.helperResources" -}}
 {{- $resources := deepCopy (.resources | default dict) }}
 {{- if .ctx.Values.gpu.guaranteed }}
-{{- $_ := set $resources "limits" (include "rocm-vllm.guaranteedLimits" (dict "requests" ($resources.requests | default dict) "limits" ($resources.limits | default dict) "what" .what) | fromYaml) }}
+{{- $limits := $resources.limits | default dict }}
+{{- $fromLimits := and (hasKey $limits "cpu") (hasKey $limits "memory") }}
+{{- $base := ternary $limits ($resources.requests | default dict) $fromLimits }}
+{{- $fixed := include "rocm-vllm.guaranteedLimits" (dict "requests" $base "limits" $base "what" (printf "%s.%s" .what (ternary "limits" "requests" $fromLimits))) | fromYaml }}
+{{- $_ := set $resources "requests" $fixed }}
+{{- $_ := set $resources "limits" (deepCopy $fixed) }}
 {{- end }}
 {{- toYaml $resources }}
 {{- end }}
