@@ -236,3 +236,15 @@ def test_cluster_slices_from_the_newest_served_version(monkeypatch: pytest.Monke
     monkeypatch.setattr(inventory, "_resource_slice_apis", lambda client: [FakeSliceApi(status=403)])
     with pytest.raises(LiveSourceError, match="listing ResourceSlices failed"):
         inventory.slices_from_cluster()
+
+
+def test_catalog_json_lists_partition_sizes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["catalog", "--format", "json"]) == 0
+    partitions = json.loads(capsys.readouterr().out)["gpus"]["MI300X"]["partitions"]
+    assert partitions["cpx_nps4"] == {
+        "devices": 8,
+        "memoryBytes": 206141652992 // 8,
+        "computeUnits": 38,
+        "confirmed": True,
+    }
+    assert set(partitions) == {"spx_nps1", "cpx_nps1", "cpx_nps4"}
