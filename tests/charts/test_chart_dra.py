@@ -169,10 +169,7 @@ def test_partitions_through_the_device_plugin() -> None:
     mixed = render({"gpu": {"partition": "cpx_nps4", "resourceNamingStrategy": "mixed", "count": 2}})
     resources = container(pod_specs(mixed)["single"])["resources"]
     assert resources["limits"]["amd.com/cpx_nps4"] == 2 and "amd.com/gpu" not in resources["limits"]
-    assert (
-        "affinity" not in pod_specs(mixed)["single"]["spec"]
-        or "nodeAffinity" not in pod_specs(mixed)["single"]["spec"]["affinity"]
-    )
+    assert "nodeAffinity" not in pod_specs(mixed)["single"]["spec"].get("affinity", {})
     single = render({"gpu": {"partition": "cpx_nps4", "model": "MI300X", "deviceIds": ["74a1"]}})
     pod = pod_specs(single)["single"]
     assert container(pod)["resources"]["limits"]["amd.com/gpu"] == 1
@@ -315,3 +312,22 @@ def test_the_stack_renders_a_claim_template_per_dra_model() -> None:
     ]
     assert sum(1 for c in claims.values() if c) == 1  # model b and the router claim nothing
     assert kube_schema.validate_objects(objects, "1.33.0") == []
+
+
+def test_whole_gpus_under_single_stay_off_partitioned_nodes() -> None:
+    """amd.com/gpu counts partitions on a CPX node: the GPU node affinity excludes nodes labelled partitioned (either
+    label spelling; NotIn also admits nodes without the label), and only where it already renders."""
+    pod = pod_specs(render({"gpu": {"model": "MI300X", "deviceIds": ["74a1"]}}))["single"]
+    (term,) = pod["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][
+        "nodeSelectorTerms"
+    ]
+    excluded = {e["key"]: e["values"] for e in term["matchExpressions"] if e["operator"] == "NotIn"}
+    assert set(excluded) == {"amd.com/gpu.compute-memory-partition", "amd.com/compute-memory-partition"}
+    assert all("cpx_nps4" in v and "spx_nps1" not in v and len(v) == 9 for v in excluded.values())
+    # No device ids: no GPU node affinity at all.
+    assert "nodeAffinity" not in pod_specs(render({}))["single"]["spec"].get("affinity", {})
+    mixed = render({"gpu": {"deviceIds": ["74a1"], "resourceNamingStrategy": "mixed"}})
+    (term,) = pod_specs(mixed)["single"]["spec"]["affinity"]["nodeAffinity"][
+        "requiredDuringSchedulingIgnoredDuringExecution"
+    ]["nodeSelectorTerms"]
+    assert [e["operator"] for e in term["matchExpressions"]] == ["In"]

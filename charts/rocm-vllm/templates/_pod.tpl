@@ -441,6 +441,17 @@ one term per spelling (terms are ORed). */}}
 {{- $terms = append $terms (dict "matchExpressions" (append $device (dict "key" $key "operator" "In" "values" (list $.Values.gpu.partition)))) }}
 {{- end }}
 {{- else if $device }}
+{{- if and (not .Values.gpu.partition) (not (include "rocm-vllm.dra" .)) (eq .Values.gpu.resourceNamingStrategy "single") }}
+{{- /* Whole GPUs under "single": keep off nodes whose partition label (either spelling) names a partitioned mode,
+where amd.com/gpu counts partitions (a CPX MI300X node offers 64). NotIn also matches nodes without the label. */}}
+{{- $partitioned := list }}
+{{- range $compute := list "dpx" "qpx" "cpx" }}{{ range $memory := list "nps1" "nps2" "nps4" }}
+{{- $partitioned = append $partitioned (printf "%s_%s" $compute $memory) }}
+{{- end }}{{ end }}
+{{- range $key := list "amd.com/gpu.compute-memory-partition" "amd.com/compute-memory-partition" }}
+{{- $device = append $device (dict "key" $key "operator" "NotIn" "values" $partitioned) }}
+{{- end }}
+{{- end }}
 {{- $terms = list (dict "matchExpressions" $device) }}
 {{- end }}
 {{- with $terms }}
