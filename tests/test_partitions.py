@@ -248,3 +248,14 @@ def test_catalog_json_lists_partition_sizes(capsys: pytest.CaptureFixture[str]) 
         "confirmed": True,
     }
     assert set(partitions) == {"spx_nps1", "cpx_nps1", "cpx_nps4"}
+
+
+def test_a_partition_override_is_checked_against_one_partition(
+    capsys: pytest.CaptureFixture[str], monkeypatch: Any
+) -> None:
+    """--set gpu.partition=cpx_nps4 goes back onto hardware.partition: a 70B on two 24 GB partitions is refused."""
+    monkeypatch.chdir(REPO)
+    recipe = "recipes/llama-3-1-70b-mi300x-bf16-tp2-throughput.yaml"
+    assert main(["render", recipe, "--set", "gpu.partition=cpx_nps4"]) == 1
+    err = capsys.readouterr().err
+    assert "--set gpu.partition=cpx_nps4: $.gpu.partition: error [memory]" in err and "0.9 x 24.0 GiB" in err
