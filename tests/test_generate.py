@@ -114,9 +114,14 @@ def test_a_gpu_added_with_catalog_passes_validate_generate_and_render(
     )
     affinity = deployment["spec"]["template"]["spec"]["affinity"]["nodeAffinity"]
     terms = affinity["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
-    assert terms == [
-        {"matchExpressions": [{"key": "amd.com/gpu.device-id", "operator": "In", "values": ["7fff"]}]}
-    ]
+    (term,) = terms
+    assert term["matchExpressions"][0] == {
+        "key": "amd.com/gpu.device-id",
+        "operator": "In",
+        "values": ["7fff"],
+    }
+    # Whole GPUs: the rest keeps the pods off nodes labelled as partitioned (tests/charts/test_chart_dra.py).
+    assert {e["operator"] for e in term["matchExpressions"][1:]} == {"NotIn"}
 
 
 def test_generate_manifests_through_the_chart(workdir: Path) -> None:

@@ -41,6 +41,7 @@ class FakeCoreApi:
 def fake_cluster(monkeypatch: pytest.MonkeyPatch) -> Any:
     def install(api: FakeCoreApi) -> FakeCoreApi:
         monkeypatch.setattr(inventory, "_core_api", lambda context: api)
+        monkeypatch.setattr(inventory, "_resource_slice_apis", lambda api_client: [])  # a cluster without DRA
         return api
 
     monkeypatch.chdir(REPO)

@@ -102,6 +102,8 @@ class Recipe:
     gpu = _Typed("hardware.gpu", str)
     gpus_per_node = _Typed("hardware.gpusPerNode", int)
     nodes_per_replica = _Typed("hardware.nodesPerReplica", int)
+    partition = _Typed("hardware.partition", _optional(str))
+    allocation = _Typed("hardware.allocation", _optional(str))
     dtype = _Typed("precision.dtype", str)
     quantization = _Typed("precision.quantization", _optional(str))
     kv_cache_dtype = _Typed("precision.kvCacheDtype", str)

@@ -12,7 +12,7 @@ from typing import Any
 
 from rocm_vllm.capacity import weight_storage_dtype
 from rocm_vllm.catalog import Catalog
-from rocm_vllm.inventory import NodePool
+from rocm_vllm.inventory import NodePool, whole_or_partition
 from rocm_vllm.recipe import Recipe
 
 DEFAULT_PRECISION_PREFERENCE = ("fp8", "bfloat16", "float16", "mxfp4")
@@ -44,6 +44,8 @@ class Candidate:
             "precision": self.precision,
             "goal": r.goal,
         }
+        if r.partition:
+            row["partition"] = r.partition
         if self.pool:
             row["pool"] = self.pool.describe()
         if self.reasons:
@@ -89,15 +91,47 @@ def _precision(recipe: Recipe, catalog: Catalog) -> str:
     return weight_storage_dtype(found[1], recipe.quantization, recipe.dtype) if found else recipe.dtype
 
 
+def _devices(recipe: Recipe) -> str:
+    """What one pod of the recipe asks for: "8 MI300X", or "1 MI300X cpx_nps4 partition(s)"."""
+    partition = whole_or_partition(recipe.partition)
+    if partition:
+        return f"{recipe.gpus_per_node} {recipe.gpu} {partition} partition(s)"
+    return f"{recipe.gpus_per_node} {recipe.gpu}"
+
+
+def _partition_size(pool: NodePool, catalog: Catalog) -> str:
+    """One partition of a pool, sized from the GPU catalog: " (1/8 GPU: 38 CUs, 24.0 GiB each)"; "" for whole
+    GPUs or a mode the catalog lacks."""
+    gpu = catalog.gpus.get(pool.gpu)
+    mode = gpu.partition_mode(pool.partition) if gpu and pool.partition else None
+    part = gpu.as_partition(pool.partition) if gpu and mode else None
+    if mode is None or part is None:
+        return ""
+    units = f"{part.compute_units} CUs, " if part.compute_units else ""
+    computed = "" if mode.confirmed else "; computed, not confirmed by AMD"
+    return f" (1/{mode.devices} GPU: {units}{part.memory_bytes / 2**30:.1f} GiB each{computed})"
+
+
 def _fit(
-    recipe: Recipe, inventory: list[NodePool]
+    recipe: Recipe, inventory: list[NodePool], catalog: Catalog
 ) -> tuple[NodePool | None, tuple[str, ...], tuple[int, int, int]]:
     same_gpu = [p for p in inventory if p.gpu == recipe.gpu]
     if not same_gpu:
         have = ", ".join(sorted({p.gpu for p in inventory})) or "none"
         return None, (f"needs {recipe.gpu} GPUs; the inventory has {have}",), (1, 0, 0)
+    wanted = whole_or_partition(recipe.partition)
+    same_kind = [p for p in same_gpu if p.partition == wanted]
+    if not same_kind:
+        # A partition is never a whole GPU (nor one profile another): name the modes the nodes are in.
+        have = "; ".join(sorted({f"{p.describe()}{_partition_size(p, catalog)}" for p in same_gpu}))
+        need = _devices(recipe) if wanted else f"{recipe.gpus_per_node} whole {recipe.gpu} GPU(s)"
+        return (
+            None,
+            (f"needs {need} per node; the inventory's {recipe.gpu} nodes are {have}",),
+            (1, 0, 0),
+        )
     best_shortfall: tuple[int, int, int] | None = None
-    for pool in sorted(same_gpu, key=lambda p: (p.gpus_per_node, p.nodes)):
+    for pool in sorted(same_kind, key=lambda p: (p.gpus_per_node, p.nodes)):
         missing_gpus = max(0, recipe.gpus_per_node - pool.gpus_per_node)
         missing_nodes = max(0, recipe.nodes_per_replica - pool.nodes)
         if not missing_gpus and not missing_nodes:
@@ -106,12 +140,16 @@ def _fit(
         if best_shortfall is None or shortfall < best_shortfall:
             best_shortfall = shortfall
     assert best_shortfall is not None
-    biggest = max(same_gpu, key=lambda p: (p.gpus_per_node, p.nodes))
+    biggest = max(same_kind, key=lambda p: (p.gpus_per_node, p.nodes))
+    others = sorted(
+        {f"{p.describe()}{_partition_size(p, catalog)}" for p in same_gpu if p.partition != wanted}
+    )
+    elsewhere = f" (the other {recipe.gpu} nodes are {'; '.join(others)})" if others else ""
     return (
         None,
         (
-            f"needs {recipe.nodes_per_replica} node(s) x {recipe.gpus_per_node} {recipe.gpu}; the "
-            f"inventory's {recipe.gpu} pools offer at most {biggest.describe()}",
+            f"needs {recipe.nodes_per_replica} node(s) x {_devices(recipe)}; the "
+            f"inventory's {recipe.gpu} pools offer at most {biggest.describe()}{elsewhere}",
         ),
         best_shortfall,
     )
@@ -133,7 +171,7 @@ def select_recipe(
         if not _same_model(recipe, model, catalog):
             continue
         gpu = catalog.gpus.get(recipe.gpu)
-        pool, reasons, shortfall = _fit(recipe, inventory)
+        pool, reasons, shortfall = _fit(recipe, inventory, catalog)
         candidates.append(
             Candidate(
                 recipe, _precision(recipe, catalog), gpu.generation if gpu else 0, pool, reasons, shortfall
@@ -172,7 +210,7 @@ def select_recipe(
     r = chosen.recipe
     selection.why.append(
         f"fits {chosen.pool.describe() if chosen.pool else 'the inventory'}: needs "
-        f"{r.nodes_per_replica} node(s) x {r.gpus_per_node} {r.gpu}"
+        f"{r.nodes_per_replica} node(s) x {_devices(r)}"
     )
     if goal:
         selection.why.append(

@@ -1,8 +1,13 @@
 """Every charts/*/ci/*-values.yaml renders, validates strictly for each supported Kubernetes version
-(a missing schema is a failure) and lints clean."""
+(a missing schema is a failure) and lints clean.
+
+A scenario whose feature needs a newer Kubernetes declares it on a line of its own,
+`# rocm-vllm-ci: minKubeVersion=1.32`; on older versions the chart must refuse it with a message naming that version.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +15,7 @@ import pytest
 import yaml
 
 from rocm_vllm import helm, kube_schema
+from rocm_vllm.errors import InvalidInputError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted(REPO_ROOT.glob("charts/*/ci/*-values.yaml"))
@@ -31,7 +37,10 @@ EXPECTED_SCENARIOS = {
     "scale-from-zero",
     "hpa-slo",
     "inferencepool",
+    "dra",
+    "partition",
 }
+MIN_KUBE_MARKER = re.compile(r"^# rocm-vllm-ci: minKubeVersion=(\d+)\.(\d+)$", re.MULTILINE)
 
 
 def _id(path: Path) -> str:
@@ -44,6 +53,27 @@ def _values(path: Path) -> dict[str, Any]:
     return values
 
 
+def min_kube_version(path: Path) -> tuple[int, int] | None:
+    """The scenario's declared minimum Kubernetes version (major, minor), or None for every supported one."""
+    found = MIN_KUBE_MARKER.findall(path.read_text())
+    assert len(found) <= 1, f"{path.name}: more than one minKubeVersion line"
+    return (int(found[0][0]), int(found[0][1])) if found else None
+
+
+def _below_minimum(scenario: Path, kube_version: str) -> tuple[int, int] | None:
+    minimum = min_kube_version(scenario)
+    major, minor = (int(part) for part in kube_version.split(".")[:2])
+    return minimum if minimum is not None and (major, minor) < minimum else None
+
+
+def test_min_kube_version_marker_is_read() -> None:
+    dra = REPO_ROOT / "charts" / "rocm-vllm" / "ci" / "dra-values.yaml"
+    assert min_kube_version(dra) == (1, 32)
+    assert min_kube_version(REPO_ROOT / "charts" / "rocm-vllm" / "ci" / "hpa-values.yaml") is None
+    assert _below_minimum(dra, "1.29.0") == (1, 32)
+    assert _below_minimum(dra, "1.32.0") is None
+
+
 def test_every_feature_has_a_scenario() -> None:
     names = {p.name.removesuffix("-values.yaml") for p in SCENARIOS if p.parent.parent.name == "rocm-vllm"}
     assert names >= EXPECTED_SCENARIOS
@@ -53,6 +83,13 @@ def test_every_feature_has_a_scenario() -> None:
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=_id)
 def test_scenario_objects_are_valid(scenario: Path, kube_version: str) -> None:
     chart = scenario.parent.parent
+    minimum = _below_minimum(scenario, kube_version)
+    if minimum is not None:
+        with pytest.raises(InvalidInputError, match=rf"needs Kubernetes {minimum[0]}\.{minimum[1]} or newer"):
+            helm.render_chart(
+                chart, _values(scenario), kube_version=kube_version, api_versions=helm.CRD_API_VERSIONS
+            )
+        return
     rendered = helm.render_chart(
         chart, _values(scenario), kube_version=kube_version, api_versions=helm.CRD_API_VERSIONS
     )

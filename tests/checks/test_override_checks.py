@@ -31,6 +31,7 @@ def test_every_mapped_chart_value_is_one_the_recipe_sets(recipe: Recipe) -> None
     optional |= {
         ("dataParallel", key) for key in ("sizeLocal", "loadBalancing", "apiServerCount", "all2allBackend")
     }
+    optional |= {("gpu", "partition"), ("gpu", "allocation")}  # written only when a recipe sets them
     for value_path in VALUE_TO_RECIPE:
         node = values
         for part in value_path[:-1]:

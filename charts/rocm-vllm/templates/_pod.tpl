@@ -65,6 +65,12 @@ spec:
   affinity:
     {{- toYaml . | nindent 4 }}
   {{- end }}
+  {{- if include "rocm-vllm.dra" $ }}
+  {{- /* One claim per pod from the release's ResourceClaimTemplate: leader and workers each get their own GPUs. */}}
+  resourceClaims:
+    - name: gpu
+      resourceClaimTemplateName: {{ include "rocm-vllm.gpuClaimName" $ }}
+  {{- end }}
   {{- with $.Values.topologySpreadConstraints }}
   topologySpreadConstraints:
     {{- range . }}
@@ -77,6 +83,15 @@ spec:
   {{- end }}
   {{- $download := and $.Values.cache.download.enabled (not $.Values.cache.offline) }}
   {{- $adapters := include "rocm-vllm.loraDownloads" $ | fromJsonArray }}
+  {{- if $.Values.gpu.guaranteed }}
+  {{- range $.Values.extraInitContainers }}
+  {{- $r := .resources | default dict }}
+  {{- $_ := include "rocm-vllm.guaranteedLimits" (dict "requests" ($r.requests | default dict) "limits" (required (printf "ERROR: gpu.guaranteed needs extraInitContainers %s to set resources.limits equal to resources.requests (cpu in whole cores, memory): a pod is Guaranteed only when every container is." .name) $r.limits) "what" (printf "extraInitContainers %s resources" .name)) }}
+  {{- if or (ne (toString (get $r.limits "cpu")) (toString (get ($r.requests | default dict) "cpu"))) (ne (toString (get $r.limits "memory")) (toString (get ($r.requests | default dict) "memory"))) }}
+  {{- fail (printf "ERROR: gpu.guaranteed needs extraInitContainers %s to set resources.limits equal to resources.requests for cpu and memory." .name) }}
+  {{- end }}
+  {{- end }}
+  {{- end }}
   {{- if or $download $adapters $.Values.extraInitContainers }}
   initContainers:
     {{- with $.Values.extraInitContainers }}
@@ -127,7 +142,7 @@ spec:
         {{- end }}
         {{- include "rocm-vllm.hfEnv" $ | trim | nindent 8 }}
       resources:
-        {{- toYaml $.Values.cache.download.resources | nindent 8 }}
+        {{- include "rocm-vllm.helperResources" (dict "ctx" $ "resources" $.Values.cache.download.resources "what" "cache.download.resources") | nindent 8 }}
       securityContext:
         {{- include "rocm-vllm.helperSecurityContext" $ | nindent 8 }}
       volumeMounts:
@@ -354,6 +369,9 @@ and the fabric's extended resources (e.g. amd.com/nic), set as both request and 
 {{- define "rocm-vllm.resources" -}}
 {{- $requests := deepCopy (.Values.resources.requests | default dict) }}
 {{- $limits := deepCopy (.Values.resources.limits | default dict) }}
+{{- if .Values.gpu.guaranteed }}
+{{- $limits = include "rocm-vllm.guaranteedLimits" (dict "requests" $requests "limits" $limits "what" "resources") | fromYaml }}
+{{- end }}
 {{- /* The memory-backed /dev/shm emptyDir is charged to the container's memory: add it to the request and limit. */}}
 {{- $shmMi := include "rocm-vllm.quantityMi" .Values.rocm.shmSize | int }}
 {{- range $bound := list $requests $limits }}
@@ -361,9 +379,10 @@ and the fabric's extended resources (e.g. amd.com/nic), set as both request and 
 {{- $_ := set $bound "memory" (include "rocm-vllm.quantityFromMi" (add (include "rocm-vllm.quantityMi" (get $bound "memory") | int) $shmMi)) }}
 {{- end }}
 {{- end }}
-{{- if .Values.gpu.enabled }}
-{{- $_ := set $requests .Values.gpu.resourceName (int .Values.gpu.count) }}
-{{- $_ := set $limits .Values.gpu.resourceName (int .Values.gpu.count) }}
+{{- if and .Values.gpu.enabled (not (include "rocm-vllm.dra" .)) }}
+{{- $gpuResource := include "rocm-vllm.gpuResourceName" . }}
+{{- $_ := set $requests $gpuResource (int .Values.gpu.count) }}
+{{- $_ := set $limits $gpuResource (int .Values.gpu.count) }}
 {{- end }}
 {{- range $name, $count := .Values.fabric.resources }}
 {{- $_ := set $requests $name $count }}
@@ -372,7 +391,64 @@ and the fabric's extended resources (e.g. amd.com/nic), set as both request and 
 {{- $out := dict }}
 {{- with $requests }}{{ $_ := set $out "requests" . }}{{ end }}
 {{- with $limits }}{{ $_ := set $out "limits" . }}{{ end }}
+{{- if include "rocm-vllm.dra" . }}
+{{- $_ := set $out "claims" (list (dict "name" "gpu")) }}
+{{- end }}
 {{- toYaml $out }}
+{{- end }}
+
+{{/*
+rocm-vllm.gpuResourceName: the device plugin's extended resource: amd.com/<gpu.partition> under the "mixed" naming
+strategy when a partition is asked for (k8s-device-plugin docs/user-guide/configuration.md), else gpu.resourceName.
+*/}}
+{{- define "rocm-vllm.gpuResourceName" -}}
+{{- if and .Values.gpu.partition (eq .Values.gpu.resourceNamingStrategy "mixed") }}
+{{- printf "amd.com/%s" .Values.gpu.partition }}
+{{- else }}
+{{- .Values.gpu.resourceName }}
+{{- end }}
+{{- end }}
+
+{{/*
+rocm-vllm.guaranteedLimits: the limits that make a container Guaranteed (dict "requests" r "limits" l "what" path):
+cpu and memory limits equal to the requests, which must be given, cpu in whole cores (the static CPU manager
+pins only integer CPUs); a different limit given for either fails.
+*/}}
+{{- define "rocm-vllm.guaranteedLimits" -}}
+{{- $limits := deepCopy .limits }}
+{{- range $name := list "cpu" "memory" }}
+{{- if not (hasKey $.requests $name) }}
+{{- fail (printf "ERROR: gpu.guaranteed needs %s.requests.%s (Guaranteed QoS sets the limit equal to the request)." $.what $name) }}
+{{- end }}
+{{- $request := get $.requests $name }}
+{{- if and (hasKey $limits $name) (ne (toString (get $limits $name)) (toString $request)) }}
+{{- fail (printf "ERROR: gpu.guaranteed needs %s.limits.%s equal to its request %v, not %v: leave the limit out or make them equal." $.what $name $request (get $limits $name)) }}
+{{- end }}
+{{- $_ := set $limits $name $request }}
+{{- end }}
+{{- if not (regexMatch "^[1-9][0-9]*$" (toString (get .requests "cpu"))) }}
+{{- fail (printf "ERROR: gpu.guaranteed needs %s.requests.cpu in whole cores (for example 16), not %v: the static CPU manager only pins integer CPUs." .what (get .requests "cpu")) }}
+{{- end }}
+{{- toYaml $limits }}
+{{- end }}
+
+{{/*
+rocm-vllm.helperResources: a helper container's resources (dict "ctx" $ "resources" r "what" path), made
+Guaranteed with gpu.guaranteed (a pod is Guaranteed only when every container, init containers included, is): a
+helper's limits, when they give cpu and memory, become its requests too (the cap it was sized for), else its
+requests become its limits.
+*/}}
+{{- define "rocm-vllm.helperResources" -}}
+{{- $resources := deepCopy (.resources | default dict) }}
+{{- if .ctx.Values.gpu.guaranteed }}
+{{- $limits := $resources.limits | default dict }}
+{{- $fromLimits := and (hasKey $limits "cpu") (hasKey $limits "memory") }}
+{{- $base := ternary $limits ($resources.requests | default dict) $fromLimits }}
+{{- $fixed := include "rocm-vllm.guaranteedLimits" (dict "requests" $base "limits" $base "what" (printf "%s.%s" .what (ternary "limits" "requests" $fromLimits))) | fromYaml }}
+{{- $_ := set $resources "requests" $fixed }}
+{{- $_ := set $resources "limits" (deepCopy $fixed) }}
+{{- end }}
+{{- toYaml $resources }}
 {{- end }}
 
 {{/*
@@ -386,10 +462,36 @@ LWS group across nodes.
 {{- $user := .Values.affinity | default dict }}
 {{- if $user.nodeAffinity }}
 {{- $_ := set $out "nodeAffinity" $user.nodeAffinity }}
-{{- else if and .Values.gpu.enabled .Values.gpu.deviceIds .Values.gpu.nodeAffinity }}
-{{- $expr := dict "key" "amd.com/gpu.device-id" "operator" "In" "values" .Values.gpu.deviceIds }}
-{{- $term := dict "matchExpressions" (list $expr) }}
-{{- $_ := set $out "nodeAffinity" (dict "requiredDuringSchedulingIgnoredDuringExecution" (dict "nodeSelectorTerms" (list $term))) }}
+{{- else if .Values.gpu.enabled }}
+{{- $device := list }}
+{{- if and .Values.gpu.deviceIds .Values.gpu.nodeAffinity }}
+{{- $device = list (dict "key" "amd.com/gpu.device-id" "operator" "In" "values" .Values.gpu.deviceIds) }}
+{{- end }}
+{{- $terms := list }}
+{{- if and .Values.gpu.partition (not (include "rocm-vllm.dra" .)) (eq .Values.gpu.resourceNamingStrategy "single") }}
+{{- /* Under "single", amd.com/gpu counts partitions and whole GPUs alike: only the node labeller's partition label
+tells them apart. Its code writes amd.com/gpu.compute-memory-partition, its docs amd.com/compute-memory-partition:
+one term per spelling (terms are ORed). */}}
+{{- range $key := list "amd.com/gpu.compute-memory-partition" "amd.com/compute-memory-partition" }}
+{{- $terms = append $terms (dict "matchExpressions" (append $device (dict "key" $key "operator" "In" "values" (list $.Values.gpu.partition)))) }}
+{{- end }}
+{{- else if $device }}
+{{- if and (not .Values.gpu.partition) (not (include "rocm-vllm.dra" .)) (eq .Values.gpu.resourceNamingStrategy "single") }}
+{{- /* Whole GPUs under "single": keep off nodes whose partition label (either spelling) names a partitioned mode,
+where amd.com/gpu counts partitions (a CPX MI300X node offers 64). NotIn also matches nodes without the label. */}}
+{{- $partitioned := list }}
+{{- range $compute := list "dpx" "qpx" "cpx" }}{{ range $memory := list "nps1" "nps2" "nps4" }}
+{{- $partitioned = append $partitioned (printf "%s_%s" $compute $memory) }}
+{{- end }}{{ end }}
+{{- range $key := list "amd.com/gpu.compute-memory-partition" "amd.com/compute-memory-partition" }}
+{{- $device = append $device (dict "key" $key "operator" "NotIn" "values" $partitioned) }}
+{{- end }}
+{{- end }}
+{{- $terms = list (dict "matchExpressions" $device) }}
+{{- end }}
+{{- with $terms }}
+{{- $_ := set $out "nodeAffinity" (dict "requiredDuringSchedulingIgnoredDuringExecution" (dict "nodeSelectorTerms" .)) }}
+{{- end }}
 {{- end }}
 {{- with $user.podAffinity }}
 {{- $_ := set $out "podAffinity" . }}

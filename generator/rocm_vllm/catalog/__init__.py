@@ -7,6 +7,7 @@ format (`--catalog DIR` or the ROCM_VLLM_CATALOG environment variable); their en
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from rocm_vllm.errors import InvalidInputError
+from rocm_vllm.partitions import PROFILE_PATTERN, PartitionMode
 from rocm_vllm.yamlio import LoadedDocument, load_error, load_yaml_file
 
 _T = TypeVar("_T")
@@ -50,10 +52,36 @@ class GpuSpec:
     product_names: tuple[str, ...] = ()
     fp8_format: str | None = None
     weight_formats: tuple[str, ...] = ()  # formats vLLM loads as weights here; empty: the native precisions
+    compute_units: int | None = None
+    partitions: tuple[PartitionMode, ...] = ()  # the compute/memory partition modes the GPU supports
+    partition: str | None = None  # set on the spec of one partition (as_partition), None for a whole GPU
 
     @property
     def loadable_weight_formats(self) -> tuple[str, ...]:
         return self.weight_formats or self.precisions
+
+    @property
+    def label(self) -> str:
+        """How messages name the device: MI300X, or "MI300X cpx_nps4 partition"."""
+        return f"{self.name} {self.partition} partition" if self.partition else self.name
+
+    def partition_mode(self, profile: str) -> PartitionMode | None:
+        return next((mode for mode in self.partitions if mode.profile == profile), None)
+
+    def as_partition(self, profile: str) -> GpuSpec | None:
+        """One partition of this GPU in `profile` (memory, bandwidth and compute units divided by the partitions
+        per GPU), or None when the catalog lists no such mode for it."""
+        mode = self.partition_mode(profile)
+        if mode is None:
+            return None
+        return dataclasses.replace(
+            self,
+            memory_bytes=self.memory_bytes // mode.devices,
+            bandwidth_bytes_per_s=self.bandwidth_bytes_per_s / mode.devices,
+            compute_units=self.compute_units // mode.devices if self.compute_units else None,
+            partitions=(),
+            partition=profile,
+        )
 
 
 @dataclass(frozen=True)
@@ -176,7 +204,33 @@ def _gpu_from_entry(name: str, entry: Mapping[str, Any], where: str) -> GpuSpec:
         product_names=_strings(entry, "productNames", where),
         fp8_format=_optional(entry, "fp8Format", str, where),
         weight_formats=_strings(entry, "weightFormats", where),
+        compute_units=_optional(entry, "computeUnits", int, where),
+        partitions=_partition_modes(entry, where),
     )
+
+
+def _partition_modes(entry: Mapping[str, Any], where: str) -> tuple[PartitionMode, ...]:
+    """The `partitions` mapping of a GPU entry: profile -> {devices: partitions per GPU, confirmed: bool}."""
+    raw = entry.get("partitions") or {}
+    if not isinstance(raw, dict):
+        raise InvalidInputError(
+            f"{where}: 'partitions' must map partition profiles to {{devices, confirmed}}"
+        )
+    modes = []
+    for profile, spec in sorted(raw.items()):
+        here = f"{where}: partitions.{profile}"
+        if not isinstance(profile, str) or not PROFILE_PATTERN.match(profile):
+            raise InvalidInputError(f"{here}: a profile is <compute>_<memory> in lower case, e.g. cpx_nps4")
+        if not isinstance(spec, dict) or set(spec) - {"devices", "confirmed"}:
+            raise InvalidInputError(f"{here}: expected a mapping with devices and confirmed")
+        devices = spec.get("devices")
+        if not isinstance(devices, int) or isinstance(devices, bool) or devices not in (1, 2, 4, 8):
+            raise InvalidInputError(f"{here}: devices must be 1, 2, 4 or 8 partitions per GPU")
+        confirmed = spec.get("confirmed")
+        if not isinstance(confirmed, bool):
+            raise InvalidInputError(f"{here}: confirmed must be true or false")
+        modes.append(PartitionMode(profile, devices, confirmed))
+    return tuple(modes)
 
 
 def _model_from_entry(name: str, entry: Mapping[str, Any], where: str) -> ModelSpec:

@@ -53,6 +53,10 @@ Check = Callable[[Resolved, CheckContext], list[Finding]]
 
 def resolve(recipe: Recipe, catalog: Catalog) -> Resolved:
     gpu = catalog.gpus.get(recipe.gpu)
+    if gpu is not None and recipe.partition is not None:
+        # Every check sizes the recipe against one device: here one partition (check_catalog_entries reports a
+        # profile the GPU lacks, and the checks then see no GPU rather than a whole one).
+        gpu = gpu.as_partition(recipe.partition)
     if recipe.model_config is not None:
         from rocm_vllm.catalog.hf_config import model_from_config_file
         from rocm_vllm.errors import InvalidInputError

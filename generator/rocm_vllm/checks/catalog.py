@@ -10,7 +10,18 @@ from rocm_vllm.findings import Finding, finding_at
 
 def check_catalog_entries(resolved: Resolved, context: CheckContext) -> list[Finding]:
     recipe, findings = resolved.recipe, []
-    if resolved.gpu is None:
+    whole = context.catalog.gpus.get(recipe.gpu)
+    if whole is not None and recipe.partition is not None and resolved.gpu is None:
+        modes = ", ".join(mode.profile for mode in whole.partitions) or "none"
+        findings.append(
+            finding_at(
+                recipe.document,
+                ("hardware", "partition"),
+                "catalog",
+                f"{recipe.gpu} has no partition mode '{recipe.partition}' in the GPU catalog; its modes: {modes}",
+            )
+        )
+    elif resolved.gpu is None:
         known = ", ".join(context.catalog.gpus)
         findings.append(
             finding_at(

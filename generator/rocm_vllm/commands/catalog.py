@@ -69,6 +69,15 @@ def catalog(
                     "memoryBytes": g.memory_bytes,
                     "precisions": list(g.precisions),
                     "deviceIds": list(g.device_ids),
+                    "partitions": {
+                        m.profile: {
+                            "devices": m.devices,
+                            "memoryBytes": g.memory_bytes // m.devices,
+                            "computeUnits": g.compute_units // m.devices if g.compute_units else None,
+                            "confirmed": m.confirmed,
+                        }
+                        for m in g.partitions
+                    },
                 }
                 for n, g in known.gpus.items()
             },
