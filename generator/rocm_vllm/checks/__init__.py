@@ -69,7 +69,7 @@ def resolve(recipe: Recipe, catalog: Catalog) -> Resolved:
 
 
 def all_checks() -> list[Check]:
-    from rocm_vllm.checks import catalog, image, memory, naming, parallelism, precision, vllm_cli
+    from rocm_vllm.checks import catalog, image, memory, naming, parallelism, precision, startup, vllm_cli
 
     return [
         naming.check_name,
@@ -83,6 +83,8 @@ def all_checks() -> list[Check]:
         image.check_image,
         vllm_cli.check_extra_args,
         vllm_cli.check_env,
+        startup.check_weight_sources,
+        startup.check_kv_offload,
     ]
 
 
