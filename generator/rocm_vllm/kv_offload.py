@@ -1,9 +1,9 @@
 """KV cache offload to host memory (vLLM 0.23.0 --kv-offloading-size / --kv-offloading-backend): the buffer a recipe
 gets and the extra tokens it holds.
 
-The buffer is sized from the node's host memory: the recipe's serving.kvOffload.hostMemoryGiB, else the GPU
-catalog's sourced node type with the least host memory per GPU. The pod's share of it is host memory x (GPUs the pod
-requests / GPUs of that node), less SYSTEM_RESERVE for the operating system, kubelet and daemons, less what the pod
+The buffer is sized from the node's host memory: the recipe's serving.kvOffload.hostMemoryGiB (the pod's share of
+its node), else the GPU catalog's sourced node type with the least host memory per GPU, of which the pod's share is
+host memory x (GPUs the pod requests / GPUs of that node). From the share go SYSTEM_RESERVE for the operating system, kubelet and daemons, less what the pod
 already requests (vLLM's own memory and /dev/shm); the buffer is `share` (default 0.5) of what is left, in whole GiB,
 unless serving.kvOffload.sizeGiB gives it. The chart adds the buffer to the pod's memory request.
 
