@@ -29,7 +29,9 @@ def _checked(name: str, serving: dict[str, Any]) -> tuple[Any, list[Any]]:
 
 
 def test_70b_tp8_on_the_catalogs_smallest_mi300x_node() -> None:
-    resolved, findings = _checked("llama-3-1-70b-mi300x-bf16-tp8-latency", {"kvOffload": {"backend": "native"}})
+    resolved, findings = _checked(
+        "llama-3-1-70b-mi300x-bf16-tp8-latency", {"kvOffload": {"backend": "native"}}
+    )
     assert findings == []
     plan = kv_offload_plan(resolved.recipe, resolved.gpu, resolved.model, resolved.checkpoint)
     assert plan is not None
@@ -63,7 +65,9 @@ def test_stated_host_memory_share_and_fp8_kv() -> None:
 
 
 def test_plan_shows_the_buffer_and_its_tokens(tmp_path: Path) -> None:
-    data = yaml.safe_load((RECIPES / "llama-3-1-70b-mi300x-bf16-tp8-latency.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load(
+        (RECIPES / "llama-3-1-70b-mi300x-bf16-tp8-latency.yaml").read_text(encoding="utf-8")
+    )
     data["serving"]["kvOffload"] = {"backend": "native"}
     path = tmp_path / "llama-3-1-70b-mi300x-bf16-tp8-latency.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")

@@ -31,7 +31,12 @@ def _recipe(name: str, **sections: dict[str, Any]) -> Recipe:
 def test_defaults_are_the_documented_ones() -> None:
     d = startup_defaults()
     assert (d.image_size_gb, d.registry_mbps, d.probe_period_s, d.probe_margin) == (30, 125, 10, 1.5)
-    assert d.weight_sources_mbps == {"claim": 500, "nodeLocal": 2000, "objectStorage": 1000, "huggingFace": 100}
+    assert d.weight_sources_mbps == {
+        "claim": 500,
+        "nodeLocal": 2000,
+        "objectStorage": 1000,
+        "huggingFace": 100,
+    }
     assert sum(d.compile_cold.values()) == 1020 and sum(d.compile_warm.values()) == 105
     assert d.graph_capture_s == 120
 
@@ -127,5 +132,9 @@ def test_every_recipe_probe_comes_from_its_budget() -> None:
     result = validate_paths([RECIPES])
     assert len(result.recipes) >= 20
     for recipe in result.recipes:
-        generated = yaml.safe_load((RECIPES.parent / "values" / f"{recipe.name}.yaml").read_text(encoding="utf-8"))
-        assert generated["probes"]["startup"]["failureThreshold"] == start_budget(recipe).probe_failure_threshold
+        generated = yaml.safe_load(
+            (RECIPES.parent / "values" / f"{recipe.name}.yaml").read_text(encoding="utf-8")
+        )
+        assert (
+            generated["probes"]["startup"]["failureThreshold"] == start_budget(recipe).probe_failure_threshold
+        )

@@ -62,7 +62,8 @@ def check_kv_offload(resolved: Resolved, context: CheckContext) -> list[Finding]
                 "engine was not confirmed, so the pod's memory request could not be sized; remove one of them",
             )
         )
-    if plan.host_memory_gib is None and r.fields["serving.kvOffload.sizeGiB"] is None:
+    given = r.fields["serving.kvOffload.sizeGiB"]
+    if plan.host_memory_gib is None and given is None:
         findings.append(
             finding_at(
                 r.document,
@@ -72,18 +73,7 @@ def check_kv_offload(resolved: Resolved, context: CheckContext) -> list[Finding]
                 "sized: give serving.kvOffload.hostMemoryGiB (the node's memory) or serving.kvOffload.sizeGiB",
             )
         )
-    elif plan.size_gib is not None and plan.host_memory_gib is not None and plan.size_gib > plan.free_gib:
-        findings.append(
-            finding_at(
-                r.document,
-                at + (("sizeGiB",) if r.fields["serving.kvOffload.sizeGiB"] is not None else ()),
-                CHECK,
-                f"KV offload buffer {plan.size_gib:g} GiB does not fit: the pod's share of a {plan.host_memory_gib} "
-                f"GiB node is {plan.pod_share_gib:.1f} GiB after the system reserve, and the pod already requests "
-                f"{plan.pod_request_gib:.1f} GiB ({plan.free_gib:.1f} GiB free)",
-            )
-        )
-    elif plan.size_gib is not None and plan.size_gib < 1:
+    elif given is None and plan.size_gib is not None and plan.size_gib < 1:
         findings.append(
             finding_at(
                 r.document,
@@ -91,6 +81,17 @@ def check_kv_offload(resolved: Resolved, context: CheckContext) -> list[Finding]
                 CHECK,
                 f"KV offload buffer would be {plan.size_gib:g} GiB: the pod's share of host memory "
                 f"({plan.pod_share_gib:.1f} GiB) leaves nothing after its own request ({plan.pod_request_gib:.1f} GiB)",
+            )
+        )
+    elif plan.size_gib is not None and plan.host_memory_gib is not None and plan.size_gib > plan.free_gib:
+        findings.append(
+            finding_at(
+                r.document,
+                (*at, "sizeGiB") if given is not None else at,
+                CHECK,
+                f"KV offload buffer {plan.size_gib:g} GiB does not fit: the pod's share of a {plan.host_memory_gib} "
+                f"GiB node is {plan.pod_share_gib:.1f} GiB after the system reserve, and the pod already requests "
+                f"{plan.pod_request_gib:.1f} GiB ({plan.free_gib:.1f} GiB free)",
             )
         )
     if plan.backend == "lmcache":
