@@ -3,9 +3,10 @@ gets and the extra tokens it holds.
 
 The buffer is sized from the node's host memory: the recipe's serving.kvOffload.hostMemoryGiB (the pod's share of
 its node), else the GPU catalog's sourced node type with the least host memory per GPU, of which the pod's share is
-host memory x (GPUs the pod requests / GPUs of that node). From the share go SYSTEM_RESERVE for the operating system, kubelet and daemons, less what the pod
-already requests (vLLM's own memory and /dev/shm); the buffer is `share` (default 0.5) of what is left, in whole GiB,
-unless serving.kvOffload.sizeGiB gives it. The chart adds the buffer to the pod's memory request.
+host memory x (GPUs the pod requests / GPUs of that node). From the share go SYSTEM_RESERVE for the operating
+system, kubelet and daemons, and what the pod already requests (vLLM's own memory and /dev/shm); the buffer is
+`share` (default 0.5) of what is left, in whole GiB, unless serving.kvOffload.sizeGiB gives it. The chart adds the
+buffer to the pod's memory request.
 
 Tokens: the buffer holds whole tokens of every layer the pod serves: bytes per token per GPU (the memory model's
 rocm_vllm.capacity.kv_bytes_per_token_per_gpu) x the pod's GPUs.

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from chart_objects import by_kind, merged, one
+
 from rocm_vllm.errors import InvalidInputError
 
 CHART = Path(__file__).resolve().parents[2] / "charts" / "rocm-vllm"
