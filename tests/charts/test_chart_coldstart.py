@@ -26,6 +26,7 @@ NODE_CACHE = {
         "enabled": True,
         "hostPath": "/mnt/nvme/models",
         "nodeSelector": {"example.com/nvme": "true"},
+        "prefill": {"source": "claim"},
     },
 }
 
@@ -130,7 +131,7 @@ def test_node_cache_prefill_from_the_hub_uses_the_token(render_objects: Any) -> 
         MI300X,
         {
             "model": {"hfTokenSecret": {"name": "hf-token"}},
-            "nodeCache": {"enabled": True, "hostPath": "/mnt/nvme/models", "prefill": {"source": "hub"}},
+            "nodeCache": {"enabled": True, "hostPath": "/mnt/nvme/models"},
         },
     )
     (daemonset,) = by_kind(render_objects(values), "DaemonSet")
