@@ -434,3 +434,14 @@ spec:
         {{- end }}
         {{- end }}
 {{- end }}
+
+{{/*
+rocm-vllm.daemonSets: the DaemonSets of one model (image pre-pull, node-cache prefill), from a root-like context.
+templates/daemonset.yaml renders it for this release; charts/rocm-vllm-stack renders it once per model.
+*/}}
+{{- define "rocm-vllm.daemonSets" -}}
+{{- $docs := list }}
+{{- if .Values.imagePrepull.enabled }}{{ $docs = append $docs (include "rocm-vllm.imagePrepullDaemonSet" . | trim) }}{{ end }}
+{{- if .Values.nodeCache.enabled }}{{ $docs = append $docs (include "rocm-vllm.nodeCachePrefillDaemonSet" . | trim) }}{{ end }}
+{{- join "\n---\n" $docs }}
+{{- end }}
