@@ -27,6 +27,9 @@ def test_every_mapped_chart_value_is_one_the_recipe_sets(recipe: Recipe) -> None
     values = recipe_to_values(recipe)
     optional = {("model", "servedModelName"), ("model", "trustRemoteCode"), ("multiNode", "launchMode")}
     optional |= {("image", "repository"), ("image", "tag"), ("vllm", "maxNumSeqs")}
+    # The cold-start fields: set only by recipes that use them (tests/recipes/valid/cold-start-options.yaml etc.).
+    optional |= {("compileCache", "enabled"), ("imagePrepull", "enabled"), ("nodeCache", "prefill", "source")}
+    optional |= {("objectStorage", "endpoint"), ("objectStorage", "credentialsSecret")}
     for value_path in VALUE_TO_RECIPE:
         node = values
         for part in value_path[:-1]:
