@@ -251,10 +251,6 @@ FAILURES = [
         },
         "nodeCache.enabled with cache.download.enabled",
     ),
-    (
-        {"imagePrepull": {"enabled": True}, "command": ["sleep", "inf"]},
-        "imagePrepull.enabled with command set",
-    ),
 ]
 
 

@@ -35,9 +35,6 @@ rocm-vllm.validateColdStart: combinations of the cold-start values that cannot w
 {{- if and $nc.enabled $download }}
 {{- fail "ERROR: nodeCache.enabled with cache.download.enabled: the vLLM pods mount the node's copy read-only and the prefill DaemonSet fills it. Set cache.download.enabled=false." }}
 {{- end }}
-{{- if and .Values.imagePrepull.enabled .Values.command }}
-{{- fail "ERROR: imagePrepull.enabled with command set: the pods do not run the vLLM image's serving command, and the DaemonSet would pull an image nothing needs. Set imagePrepull.enabled=false." }}
-{{- end }}
 {{- end }}
 
 {{/*
