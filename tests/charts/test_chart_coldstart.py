@@ -41,6 +41,11 @@ def _vllm(objects: list[dict[str, Any]]) -> dict[str, Any]:
     return container
 
 
+def labels_of(daemonset: dict[str, Any]) -> dict[str, str]:
+    labels: dict[str, str] = daemonset["spec"]["selector"]["matchLabels"]
+    return labels
+
+
 def _env(container: dict[str, Any]) -> dict[str, Any]:
     return {e["name"]: e.get("value", e.get("valueFrom")) for e in container.get("env", [])}
 
@@ -196,6 +201,10 @@ def test_image_prepull_daemonset_targets_the_releases_gpu_nodes_and_is_hardened(
         assert container["securityContext"]["readOnlyRootFilesystem"] is True
         assert "amd.com/gpu" not in container["resources"]["limits"]
         assert container["resources"]["requests"] == {"cpu": "10m", "memory": "16Mi"}
+    # their own NetworkPolicy admits no ingress at all (the pods listen on nothing)
+    policies = {p["metadata"]["name"]: p["spec"] for p in by_kind(objects, "NetworkPolicy")}
+    policy = policies[daemonset["metadata"]["name"].replace("-prepull", "-image-prepull")]
+    assert policy["ingress"] == [] and policy["podSelector"]["matchLabels"] == labels_of(daemonset)
     # the DaemonSet's pods are not the serving pods: no selector of the release's Service, PDB or policy matches
     selector = one(objects, "Deployment")["spec"]["selector"]["matchLabels"]
     labels = daemonset["spec"]["template"]["metadata"]["labels"]

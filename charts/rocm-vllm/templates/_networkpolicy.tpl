@@ -42,5 +42,18 @@ Ingress to the serving pods, nothing else (egress stays open: model downloads fr
   "ingress" (list (dict "from" (list (dict "podSelector" (dict "matchLabels" ($members | fromYaml))))))) }}
 {{- end }}
 {{- end }}
+{{- /* 4. The cold-start DaemonSets' pods (image pre-pull, node-cache prefill) listen on no port: no ingress at all. */}}
+{{- $daemonSets := dict "image-prepull" .Values.imagePrepull.enabled "node-cache" .Values.nodeCache.enabled }}
+{{- range $component := list "image-prepull" "node-cache" }}
+{{- if get $daemonSets $component }}
+---
+{{ include "rocm-vllm.component.networkpolicy" (dict
+  "ctx" $
+  "name" (printf "%s-%s" (include "rocm-vllm.fullname" $ | trunc 48 | trimSuffix "-") $component)
+  "labels" (include "rocm-vllm.labels" $)
+  "podSelector" (merge (dict "app.kubernetes.io/component" $component) (include "rocm-vllm.selectorLabels" $ | fromYaml) | toYaml)
+  "ingress" list) }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- end }}
