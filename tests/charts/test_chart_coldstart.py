@@ -88,6 +88,7 @@ def test_object_storage_streams_the_bucket_with_credentials_from_a_secret(render
     assert "--revision" not in args
     env = _env(container)
     assert env["AWS_ENDPOINT_URL"] == "http://minio:9000" and env["AWS_EC2_METADATA_DISABLED"] == "true"
+    assert env["RUNAI_STREAMER_S3_ENDPOINT"] == "http://minio:9000"
     assert env["RUNAI_STREAMER_S3_USE_VIRTUAL_ADDRESSING"] == "0"
     assert env["AWS_ACCESS_KEY_ID"] == {"secretKeyRef": {"name": "s3-models", "key": "AWS_ACCESS_KEY_ID"}}
     assert env["AWS_SECRET_ACCESS_KEY"] == {

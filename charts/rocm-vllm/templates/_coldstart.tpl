@@ -112,6 +112,10 @@ storage (AWS SDK variables the Run:ai streamer reads; RUNAI_STREAMER_S3_USE_VIRT
 {{- with .endpoint }}
 - name: AWS_ENDPOINT_URL
   value: {{ . | quote }}
+{{- /* vLLM copies AWS_ENDPOINT_URL into RUNAI_STREAMER_S3_ENDPOINT only when --model-loader-extra-config is given
+(model_loader/runai_streamer_loader.py): set it directly so the streamer sees the endpoint either way. */}}
+- name: RUNAI_STREAMER_S3_ENDPOINT
+  value: {{ . | quote }}
 - name: AWS_EC2_METADATA_DISABLED
   value: "true"
 {{- end }}
