@@ -1,4 +1,5 @@
-"""Capacity planning: every layout of a model on a GPU type, feasible or not, with its memory and a decode bound.
+"""Capacity planning: every layout of a model on a GPU type, feasible or not, with its memory and a decode bound;
+for a recipe file, its start budget and KV offload (plan_recipe).
 
 Feasibility is decided by the very checks `validate` runs on recipe files (a candidate layout is built
 as an in-memory recipe), so `plan` can never call a layout feasible that `validate` would reject.
@@ -7,6 +8,7 @@ as an in-memory recipe), so `plan` can never call a layout feasible that `valida
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from rocm_vllm.capacity import LoraSlots, MemoryPlan, lora_dtype_bytes, plan_memory
@@ -14,6 +16,8 @@ from rocm_vllm.checks import CheckContext, check_recipe_data
 from rocm_vllm.errors import InvalidInputError
 from rocm_vllm.fields import field_table
 from rocm_vllm.findings import Severity
+from rocm_vllm.kv_offload import KvOffloadPlan, kv_offload_plan
+from rocm_vllm.startup import StartBudget, render_budget_text, start_budget
 
 PLACEHOLDER_REVISION = "0" * 40  # plan checks layouts, not a pinned checkpoint
 
@@ -291,4 +295,60 @@ def render_plan_text(result: PlanResult) -> str:
             else ""
         ),
     ]
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class RecipeStartPlan:
+    """`plan RECIPE.yaml`: one recipe's start budget and, when it offloads, the KV offload buffer and its tokens."""
+
+    recipe_name: str
+    budget: StartBudget
+    kv_offload: KvOffloadPlan | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "recipe": self.recipe_name,
+            "startBudget": self.budget.as_dict(),
+            "kvOffload": None if self.kv_offload is None else self.kv_offload.as_dict(),
+        }
+
+
+def plan_recipe(path: Path, context: CheckContext) -> RecipeStartPlan:
+    """The start budget and KV offload of a recipe file; InvalidInputError with every finding when it is invalid."""
+    from rocm_vllm.checks import resolve
+    from rocm_vllm.findings import has_errors
+    from rocm_vllm.validate import validate_paths
+
+    result = validate_paths([path], context)
+    if has_errors(result.findings) or not result.recipes:
+        problems = "\n".join(f.format() for f in result.findings if f.severity is Severity.ERROR)
+        raise InvalidInputError(f"{path} is not a valid recipe:\n{problems}")
+    recipe = result.recipes[0]
+    resolved = resolve(recipe, context.catalog)
+    return RecipeStartPlan(
+        recipe.name,
+        start_budget(recipe),
+        kv_offload_plan(recipe, resolved.gpu, resolved.model, resolved.checkpoint),
+    )
+
+
+def render_recipe_plan_text(plan: RecipeStartPlan) -> str:
+    lines = [f"{plan.recipe_name}", "", *render_budget_text(plan.budget)]
+    kv = plan.kv_offload
+    if kv is not None:
+        lines += ["", f"KV offload ({kv.backend}):"]
+        host = "unknown" if kv.host_memory_gib is None else f"{kv.host_memory_gib:,} GiB"
+        lines.append(f"  node host memory       {host}  ({kv.host_memory_source})")
+        lines.append(
+            f"  pod's share            {kv.pod_share_gib:,.1f} GiB after the system reserve; the pod requests "
+            f"{kv.pod_request_gib:,.1f} GiB (vLLM and /dev/shm)"
+        )
+        size = "not sized" if kv.size_gib is None else f"{kv.size_gib:g} GiB (--kv-offloading-size)"
+        lines.append(f"  buffer                 {size}")
+        if kv.extra_tokens is not None and kv.bytes_per_token:
+            lines.append(
+                f"  extra tokens           {kv.extra_tokens:,} ({kv.bytes_per_token:,.0f} B per token over the "
+                "pod's GPUs)"
+            )
     return "\n".join(lines) + "\n"

@@ -9,8 +9,8 @@ memory is vLLM's own: the chart adds the memory-backed /dev/shm (rocm.shmSize) t
   bytes per weight), because safetensors shards pass through host memory while the model loads, several at a time.
   A model the catalog does not know contributes no checkpoint share.
 
-The GPU catalog has no host memory or CPU figures per node (no sourced per-platform figure was found: host memory
-is chosen by the server vendor), so the requests are not capped by node size.
+The requests are not capped by node size: host memory is chosen by the server vendor, and the GPU catalog's sourced
+node types (hostNodes) are examples, used to size the KV offload buffer (rocm_vllm.kv_offload), not limits.
 """
 
 from __future__ import annotations
@@ -41,10 +41,14 @@ def checkpoint_bytes_per_pod(recipe: Recipe) -> float:
     return total / recipe.nodes_per_replica
 
 
-def pod_resources(recipe: Recipe) -> dict[str, Any]:
-    """The chart's `resources` value for the recipe's serving pods (memory without /dev/shm)."""
-    gpus = recipe.gpus_per_node
-    cpu = max(MIN_CPU, CPU_PER_GPU * gpus)
+def memory_request_gib(recipe: Recipe) -> int:
+    """vLLM's own host memory request in GiB (the chart adds /dev/shm and the KV offload buffer to it)."""
     loading = math.ceil(CHECKPOINT_SHARE * checkpoint_bytes_per_pod(recipe) / GIB)
-    memory_gib = BASE_MEMORY_GIB + MEMORY_GIB_PER_GPU * gpus + loading
-    return {"requests": {"cpu": str(cpu), "memory": f"{memory_gib}Gi"}}
+    return BASE_MEMORY_GIB + MEMORY_GIB_PER_GPU * recipe.gpus_per_node + loading
+
+
+def pod_resources(recipe: Recipe) -> dict[str, Any]:
+    """The chart's `resources` value for the recipe's serving pods (memory without /dev/shm or the KV offload
+    buffer, which the chart adds)."""
+    cpu = max(MIN_CPU, CPU_PER_GPU * recipe.gpus_per_node)
+    return {"requests": {"cpu": str(cpu), "memory": f"{memory_request_gib(recipe)}Gi"}}

@@ -19,6 +19,7 @@ from rocm_vllm.helm_values import coalesce
 from rocm_vllm.pod_resources import pod_resources
 from rocm_vllm.recipe import Recipe
 from rocm_vllm.slo import slo_trigger_values
+from rocm_vllm.startup import startup_probe_values
 
 
 def _set(values: dict[str, Any], dotted: str, value: Any) -> None:
@@ -65,9 +66,27 @@ def recipe_to_values(recipe: Recipe, table: FieldTable | None = None) -> dict[st
             _set(values, enabled, True)
         if row.catalog_value and recipe.gpu_device_ids:
             _set(values, row.catalog_value, list(recipe.gpu_device_ids))
-    # Derived from several fields, not one: the pods' CPU and memory requests (rocm_vllm.pod_resources).
+    # Derived from several fields, not one: the pods' CPU and memory requests (rocm_vllm.pod_resources), the
+    # startup probe from the start budget (rocm_vllm.startup), the KV offload buffer (rocm_vllm.kv_offload) and the
+    # GPU architecture in the compile cache's key.
     values["resources"] = pod_resources(recipe)
+    values["probes"] = startup_probe_values(recipe)
+    _derive_catalog_values(recipe, values)
     return values
+
+
+def _derive_catalog_values(recipe: Recipe, values: dict[str, Any]) -> None:
+    from rocm_vllm.catalog import load_catalog
+    from rocm_vllm.kv_offload import kv_offload_plan
+
+    catalog = load_catalog()
+    gpu = catalog.gpus.get(recipe.gpu)
+    if recipe.fields["startup.compileCache"] and gpu is not None:
+        _set(values, "compileCache.gpuArch", gpu.arch)
+    found = catalog.checkpoint(recipe.model_id)
+    plan = kv_offload_plan(recipe, gpu, *(found or (None, None)))
+    if plan is not None and plan.size_gib is not None:
+        _set(values, "kvOffload.sizeGiB", plan.size_gib)
 
 
 @lru_cache(maxsize=4)

@@ -244,10 +244,12 @@ def test_launch_script_survives_kubernetes_expansion(script: Path) -> None:
 
 def test_every_chart_file_is_a_launch_script_the_templates_use() -> None:
     templates = "".join(p.read_text(encoding="utf-8") for p in (CHART / "templates").glob("*.tpl"))
-    # files/dashboards/ holds the Grafana dashboards (tests/charts/test_chart_observability.py checks those).
-    assert {p.name for p in FILES.iterdir()} == {p.name for p in SCRIPTS} | {"dashboards"}
-    for script in SCRIPTS:
-        assert f'"file" "{script.name}"' in templates, script.name
+    # files/dashboards/ holds the Grafana dashboards (tests/charts/test_chart_observability.py checks those);
+    # files/node-cache.py is the node-local cache tier's prefill and wait (tests/charts/test_chart_coldstart.py).
+    python_files = {"node-cache.py"}
+    assert {p.name for p in FILES.iterdir()} == {p.name for p in SCRIPTS} | {"dashboards"} | python_files
+    for name in sorted({script.name for script in SCRIPTS} | python_files):
+        assert f'"file" "{name}"' in templates, name
 
 
 # Item 10: the mp backend is explicit and the chart states the LeaderWorkerSet version it needs.

@@ -149,9 +149,19 @@ def test_selectors_of_different_models_never_overlap(scenario: Path) -> None:
         assert owner.removesuffix("-lws") in {w.removesuffix("-lws") for w in selected}
 
 
-def test_a_stack_model_renders_exactly_as_a_single_model_release() -> None:
-    """One source of truth: with the same values and names, the stack's objects equal charts/rocm-vllm's."""
-    model = dict(MULTI["models"]["llama-405b"])
+COLD_START = {
+    "imagePrepull": {"enabled": True},
+    "compileCache": {"enabled": True, "gpuArch": "gfx942"},
+    "nodeCache": {"enabled": True, "hostPath": "/mnt/nvme/models"},
+    "kvOffload": {"sizeGiB": 100},
+}
+
+
+@pytest.mark.parametrize("extra", [{}, COLD_START], ids=["plain", "cold-start-options"])
+def test_a_stack_model_renders_exactly_as_a_single_model_release(extra: dict[str, Any]) -> None:
+    """One source of truth: with the same values and names, the stack's objects equal charts/rocm-vllm's (the
+    cold-start options' DaemonSets and compile-cache claim included)."""
+    model = {**dict(MULTI["models"]["llama-405b"]), **extra}
     stack = render({"models": {"big": model}, "cache": {"mode": "none"}, "router": {"enabled": False}}, "rel")
     single_values = {
         **model,
@@ -170,6 +180,9 @@ def test_a_stack_model_renders_exactly_as_a_single_model_release() -> None:
         return objects
 
     assert comparable(stack) == comparable(single)
+    if extra:
+        assert len([o for o in stack if o["kind"] == "DaemonSet"]) == 2
+        assert [o for o in stack if o["kind"] == "PersistentVolumeClaim"]
 
 
 def test_shared_per_stack_cache_is_mounted_read_only_with_downloads_off() -> None:

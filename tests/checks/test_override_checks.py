@@ -32,6 +32,9 @@ def test_every_mapped_chart_value_is_one_the_recipe_sets(recipe: Recipe) -> None
         ("dataParallel", key) for key in ("sizeLocal", "loadBalancing", "apiServerCount", "all2allBackend")
     }
     optional |= {("gpu", "partition"), ("gpu", "allocation")}  # written only when a recipe sets them
+    # The cold-start fields: set only by recipes that use them (tests/recipes/valid/cold-start-options.yaml etc.).
+    optional |= {("compileCache", "enabled"), ("imagePrepull", "enabled"), ("nodeCache", "prefill", "source")}
+    optional |= {("objectStorage", "endpoint"), ("objectStorage", "credentialsSecret")}
     for value_path in VALUE_TO_RECIPE:
         node = values
         for part in value_path[:-1]:

@@ -110,3 +110,32 @@ def test_plan_no_feasible_layout_exits_1(capsys: pytest.CaptureFixture[str]) -> 
 def test_plan_unknown_model_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plan", "org/nothing", "--gpu", "MI300X"]) == 1
     assert "not in the catalog" in capsys.readouterr().err
+
+
+def test_plan_of_a_recipe_file_shows_its_start_budget_and_kv_offload(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    recipe = "tests/recipes/valid/cold-start-options.yaml"
+    assert main(["plan", recipe]) == 0
+    out = capsys.readouterr().out
+    assert "Start budget (weights from nodeLocal):" in out and "warm start" in out
+    assert "startup probe: periodSeconds 10 x failureThreshold 179" in out
+    assert "517 GiB (--kv-offloading-size)" in out
+    assert main(["plan", recipe, "--format", "json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["startBudget"]["startupProbe"] == {
+        "periodSeconds": 10,
+        "failureThreshold": 179,
+        "budgetSeconds": 1790,
+    }
+    assert payload["kvOffload"]["sizeGiB"] == 517
+
+
+def test_plan_of_an_invalid_recipe_exits_1_with_its_findings(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "tests/recipes/invalid/kv-offload-too-large.yaml"]) == 1
+    assert "KV offload buffer 4000 GiB does not fit" in capsys.readouterr().err
+
+
+def test_plan_of_a_model_still_needs_gpu(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "meta-llama/Llama-3.1-8B-Instruct"]) == 2
+    assert "--gpu is required" in capsys.readouterr().err

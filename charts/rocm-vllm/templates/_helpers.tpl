@@ -330,6 +330,7 @@ Included once, from the workload templates.
 {{- if and .Values.metrics.serviceMonitor.enabled (not .Values.service.enabled) }}
 {{- fail "ERROR: metrics.serviceMonitor.enabled needs service.enabled (it scrapes through the Service); use metrics.podMonitor instead if you run without a Service." }}
 {{- end }}
+{{- include "rocm-vllm.validateColdStart" . }}
 {{- end }}
 
 {{/*

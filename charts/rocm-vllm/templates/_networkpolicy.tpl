@@ -55,5 +55,18 @@ request to the picked pod directly (not through the Service). */}}
   "ingress" (list (dict "from" (list (dict "podSelector" (dict "matchLabels" ($members | fromYaml))))))) }}
 {{- end }}
 {{- end }}
+{{- /* 4. The cold-start DaemonSets' pods (image pre-pull, node-cache prefill) listen on no port: no ingress at all. */}}
+{{- $daemonSets := dict "image-prepull" .Values.imagePrepull.enabled "node-cache" .Values.nodeCache.enabled }}
+{{- range $component := list "image-prepull" "node-cache" }}
+{{- if get $daemonSets $component }}
+---
+{{ include "rocm-vllm.component.networkpolicy" (dict
+  "ctx" $
+  "name" (printf "%s-%s" (include "rocm-vllm.fullname" $ | trunc 48 | trimSuffix "-") $component)
+  "labels" (include "rocm-vllm.labels" $)
+  "podSelector" (merge (dict "app.kubernetes.io/component" $component) (include "rocm-vllm.selectorLabels" $ | fromYaml) | toYaml)
+  "ingress" list) }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- end }}

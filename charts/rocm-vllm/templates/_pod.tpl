@@ -53,7 +53,7 @@ spec:
   terminationGracePeriodSeconds: {{ include "rocm-vllm.terminationGracePeriodSeconds" $ }}
   securityContext:
     {{- include "rocm-vllm.podSecurityContext" $ | nindent 4 }}
-  {{- with $.Values.nodeSelector }}
+  {{- with (include "rocm-vllm.nodeSelector" $ | fromYaml) }}
   nodeSelector:
     {{- toYaml . | nindent 4 }}
   {{- end }}
@@ -92,10 +92,13 @@ spec:
   {{- end }}
   {{- end }}
   {{- end }}
-  {{- if or $download $adapters $.Values.extraInitContainers }}
+  {{- if or $download $adapters $.Values.extraInitContainers $.Values.nodeCache.enabled }}
   initContainers:
     {{- with $.Values.extraInitContainers }}
     {{- toYaml . | nindent 4 }}
+    {{- end }}
+    {{- if $.Values.nodeCache.enabled }}
+    {{- include "rocm-vllm.nodeCacheWait" $ | nindent 4 }}
     {{- end }}
     {{- if or $download $adapters }}
     {{- /* One download path: the model (cache.download) and the LoRA adapters at their pinned revisions
@@ -175,6 +178,9 @@ spec:
         {{- with (include "rocm-vllm.fabricEnv" $) }}
         {{- . | trim | nindent 8 }}
         {{- end }}
+        {{- with (include "rocm-vllm.coldStartEnv" $) }}
+        {{- . | trim | nindent 8 }}
+        {{- end }}
         {{- range $name, $value := $.Values.vllm.env }}
         - name: {{ $name }}
           value: {{ $value | toString | quote }}
@@ -217,9 +223,13 @@ spec:
           mountPath: /dev/shm
         - name: model-cache
           mountPath: {{ $.Values.cache.mountPath }}
-          {{- if $.Values.cache.readOnly }}
+          {{- if or $.Values.cache.readOnly $.Values.nodeCache.enabled }}
           readOnly: true
           {{- end }}
+        {{- if $.Values.compileCache.enabled }}
+        - name: compile-cache
+          mountPath: {{ $.Values.compileCache.mountPath }}
+        {{- end }}
         {{- with (include "rocm-vllm.hfTokenMount" $ | trim) }}
         {{- . | nindent 8 }}
         {{- end }}
@@ -233,7 +243,12 @@ spec:
         medium: Memory
         sizeLimit: {{ $.Values.rocm.shmSize }}
     - name: model-cache
-      {{- if $.Values.cache.enabled }}
+      {{- if $.Values.nodeCache.enabled }}
+      {{- /* The node-local copy, filled by the prefill DaemonSet (rocm-vllm.nodeCachePrefillDaemonSet). */}}
+      hostPath:
+        path: {{ $.Values.nodeCache.hostPath | quote }}
+        type: DirectoryOrCreate
+      {{- else if $.Values.cache.enabled }}
       persistentVolumeClaim:
         claimName: {{ include "rocm-vllm.cacheClaimName" $ }}
         {{- if $.Values.cache.readOnly }}
@@ -242,6 +257,11 @@ spec:
       {{- else }}
       emptyDir: {}
       {{- end }}
+    {{- if $.Values.compileCache.enabled }}
+    - name: compile-cache
+      persistentVolumeClaim:
+        claimName: {{ include "rocm-vllm.compileCacheClaimName" $ }}
+    {{- end }}
     {{- /* Scratch space for the read-only helper containers (download, the stack's cache wait). */}}
     - name: tmp
       emptyDir:
@@ -303,11 +323,11 @@ cache mount, the token from a Secret (never a plain value), offline mode.
 {{- define "rocm-vllm.hfEnv" -}}
 - name: HF_HOME
   value: {{ .Values.cache.mountPath | quote }}
-{{- if .Values.cache.offline }}
+{{- if or .Values.cache.offline .Values.nodeCache.enabled }}
 - name: HF_HUB_OFFLINE
   value: "1"
 {{- end }}
-{{- if .Values.cache.readOnly }}
+{{- if or .Values.cache.readOnly .Values.nodeCache.enabled }}
 {{- /* transformers writes trust-remote-code modules under HF_HOME/modules by default; the cache is read-only. */}}
 - name: HF_MODULES_CACHE
   value: "/tmp/hf_modules"
@@ -373,7 +393,8 @@ and the fabric's extended resources (e.g. amd.com/nic), set as both request and 
 {{- $limits = include "rocm-vllm.guaranteedLimits" (dict "requests" $requests "limits" $limits "what" "resources") | fromYaml }}
 {{- end }}
 {{- /* The memory-backed /dev/shm emptyDir is charged to the container's memory: add it to the request and limit. */}}
-{{- $shmMi := include "rocm-vllm.quantityMi" .Values.rocm.shmSize | int }}
+{{- /* So is the KV offload buffer (kvOffload.sizeGiB): vLLM allocates it in host memory. */}}
+{{- $shmMi := add (include "rocm-vllm.quantityMi" .Values.rocm.shmSize | int) (include "rocm-vllm.kvOffloadMi" . | int) }}
 {{- range $bound := list $requests $limits }}
 {{- if hasKey $bound "memory" }}
 {{- $_ := set $bound "memory" (include "rocm-vllm.quantityFromMi" (add (include "rocm-vllm.quantityMi" (get $bound "memory") | int) $shmMi)) }}
@@ -516,11 +537,9 @@ Flag names checked against vLLM 0.23.0 (vllm/engine/arg_utils.py, vllm/entrypoin
 */}}
 {{- define "rocm-vllm.serveArgs" -}}
 {{- $v := .Values.vllm }}
-{{- $args := list .Values.model.id }}
-{{- with .Values.model.servedModelName }}{{ $args = concat $args (list "--served-model-name" .) }}{{ end }}
+{{- $args := include "rocm-vllm.modelSourceArgs" . | fromJsonArray }}
 {{- /* --shutdown-timeout: on SIGTERM, vLLM stops admitting requests and gives in-flight ones this long to finish. */}}
 {{- $shutdown := list "--shutdown-timeout" (toString (int .Values.drain.shutdownTimeoutSeconds)) }}
-{{- with .Values.model.revision }}{{ $args = concat $args (list "--revision" .) }}{{ end }}
 {{- if .Values.model.trustRemoteCode }}{{ $args = append $args "--trust-remote-code" }}{{ end }}
 {{- $args = concat $args (list "--port" (toString (int $v.port))) }}
 {{- $args = concat $args (list "--tensor-parallel-size" (toString (int $v.tensorParallelSize))) }}
@@ -542,6 +561,7 @@ Flag names checked against vLLM 0.23.0 (vllm/engine/arg_utils.py, vllm/entrypoin
 {{- with $v.quantization }}{{ $args = concat $args (list "--quantization" .) }}{{ end }}
 {{- with $v.kvCacheDtype }}{{ $args = concat $args (list "--kv-cache-dtype" .) }}{{ end }}
 {{- $args = concat $args (include "rocm-vllm.loraServeArgs" . | fromJsonArray) }}
+{{- $args = concat $args (include "rocm-vllm.kvOffloadArgs" . | fromJsonArray) }}
 {{- $args = concat $args $shutdown }}
 {{- range $v.extraArgs }}{{ $args = append $args (toString .) }}{{ end }}
 {{- toJson $args }}

@@ -39,3 +39,19 @@ spec:
       storage: {{ .Values.cache.size }}
 {{- end }}
 {{- end }}
+
+{{/*
+rocm-vllm.claims: every claim of one model: the model cache (rocm-vllm.pvc) and the compile cache
+(rocm-vllm.compileCachePvc).
+*/}}
+{{- define "rocm-vllm.claims" -}}
+{{- $model := include "rocm-vllm.pvc" . | trim }}
+{{- $compile := include "rocm-vllm.compileCachePvc" . | trim }}
+{{- $model }}
+{{- if and $model $compile }}
+---
+{{- end }}
+{{- if $compile }}
+{{ $compile }}
+{{- end }}
+{{- end }}

@@ -41,6 +41,16 @@ BYTES_PER_WEIGHT: dict[str, float] = {
 
 
 @dataclass(frozen=True)
+class HostNode:
+    """A published node type of a GPU (a cloud size, a benchmark system) and its host memory, with the source."""
+
+    name: str
+    gpus: int
+    host_memory_gib: int
+    source: str
+
+
+@dataclass(frozen=True)
 class GpuSpec:
     name: str
     arch: str
@@ -55,6 +65,12 @@ class GpuSpec:
     compute_units: int | None = None
     partitions: tuple[PartitionMode, ...] = ()  # the compute/memory partition modes the GPU supports
     partition: str | None = None  # set on the spec of one partition (as_partition), None for a whole GPU
+    host_nodes: tuple[HostNode, ...] = ()  # sourced node types with their host memory (KV offload sizing)
+
+    @property
+    def smallest_host_node(self) -> HostNode | None:
+        """The sourced node type with the least host memory per GPU: the conservative figure to size from."""
+        return min(self.host_nodes, key=lambda n: n.host_memory_gib / n.gpus, default=None)
 
     @property
     def loadable_weight_formats(self) -> tuple[str, ...]:
@@ -206,6 +222,7 @@ def _gpu_from_entry(name: str, entry: Mapping[str, Any], where: str) -> GpuSpec:
         weight_formats=_strings(entry, "weightFormats", where),
         compute_units=_optional(entry, "computeUnits", int, where),
         partitions=_partition_modes(entry, where),
+        host_nodes=_host_nodes(entry, where),
     )
 
 
@@ -231,6 +248,26 @@ def _partition_modes(entry: Mapping[str, Any], where: str) -> tuple[PartitionMod
             raise InvalidInputError(f"{here}: confirmed must be true or false")
         modes.append(PartitionMode(profile, devices, confirmed))
     return tuple(modes)
+
+
+def _host_nodes(entry: Mapping[str, Any], where: str) -> tuple[HostNode, ...]:
+    raw = entry.get("hostNodes") or []
+    if not isinstance(raw, list):
+        raise InvalidInputError(f"{where}: hostNodes must be a list")
+    nodes = []
+    for index, node in enumerate(raw):
+        at = f"{where}: hostNodes[{index}]"
+        if not isinstance(node, dict):
+            raise InvalidInputError(f"{at} must be a mapping with name, gpus, hostMemoryGiB and source")
+        nodes.append(
+            HostNode(
+                name=str(_need(node, "name", str, at)),
+                gpus=int(_need(node, "gpus", int, at)),
+                host_memory_gib=int(_need(node, "hostMemoryGiB", int, at)),
+                source=str(_need(node, "source", str, at)),
+            )
+        )
+    return tuple(nodes)
 
 
 def _model_from_entry(name: str, entry: Mapping[str, Any], where: str) -> ModelSpec:

@@ -84,6 +84,7 @@ def all_checks() -> list[Check]:
         precision,
         routing,
         scaling,
+        startup,
         vllm_cli,
     )
 
@@ -104,6 +105,8 @@ def all_checks() -> list[Check]:
         vllm_cli.check_env,
         routing.check_routing,
         lora.check_lora,
+        startup.check_weight_sources,
+        startup.check_kv_offload,
     ]
 
 

@@ -1,4 +1,5 @@
-"""`rocm-vllm plan MODEL --gpu GPU`: every layout of a model on a GPU type, with memory and a decode bound."""
+"""`rocm-vllm plan MODEL --gpu GPU`: every layout of a model on a GPU type, with memory and a decode bound;
+`rocm-vllm plan RECIPE.yaml`: a recipe's start budget, startup probe and KV offload."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from rocm_vllm.errors import ExitCode
 
 @click.command("plan")
 @click.argument("model")
-@click.option("--gpu", required=True, help="GPU model from the catalog, e.g. MI300X.")
+@click.option(
+    "--gpu", help="GPU model from the catalog, e.g. MI300X (required with a MODEL, not a recipe file)."
+)
 @click.option("--gpus-per-node", type=click.IntRange(1, 64), default=8, show_default=True)
 @click.option("--max-nodes", type=click.IntRange(1, 64), default=4, show_default=True)
 @click.option(
@@ -48,7 +51,7 @@ from rocm_vllm.errors import ExitCode
 @catalog_option
 def plan(
     model: str,
-    gpu: str,
+    gpu: str | None,
     gpus_per_node: int,
     max_nodes: int,
     max_model_len: int | None,
@@ -62,9 +65,31 @@ def plan(
     output_format: str,
     catalog_dirs: tuple[Path, ...],
 ) -> ExitCode:
-    """Feasible (tensor, pipeline, nodes) layouts for MODEL (a Hugging Face id or catalog name) on --gpu."""
+    """Feasible (tensor, pipeline, nodes) layouts for MODEL (a Hugging Face id or catalog name) on --gpu.
+
+    MODEL may instead be a recipe file (*.yaml): then plan shows its start budget (image pull, weights, compile,
+    graph capture), the startup probe sized from it, and its KV offload buffer with the tokens it buys.
+    """
     from rocm_vllm.findings import write_out
-    from rocm_vllm.plan import PlanRequest, plan_layouts, render_plan_text
+    from rocm_vllm.plan import (
+        PlanRequest,
+        plan_layouts,
+        plan_recipe,
+        render_plan_text,
+        render_recipe_plan_text,
+    )
+
+    if model.endswith((".yaml", ".yml")):
+        recipe_plan = plan_recipe(Path(model), check_context(catalog_dirs))
+        if output_format == "json":
+            write_out(json.dumps(recipe_plan.as_dict(), indent=2, sort_keys=True) + "\n")
+        else:
+            write_out(render_recipe_plan_text(recipe_plan))
+        return ExitCode.OK
+    if gpu is None:
+        raise click.UsageError(
+            "--gpu is required with a model (it is read from the recipe with a recipe file)"
+        )
 
     request = PlanRequest(
         model=model,
