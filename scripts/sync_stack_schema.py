@@ -26,12 +26,16 @@ EMBEDDED = {
 }
 
 
-def _partial(node: Any) -> Any:
-    """The schema with every `required` and `$schema` removed: a partial values map must pass."""
+def _partial(node: Any, name: str) -> Any:
+    """The schema with every `required` and `$schema` removed: a partial values map must pass. A reference to the
+    embedded schema's own root (`#`, e.g. charts/rocm-vllm's prefill/decode pool overlays) becomes a reference to
+    its definition `name`, where that root now lives."""
     if isinstance(node, dict):
-        return {k: _partial(v) for k, v in node.items() if k not in ("required", "$schema")}
+        if node.get("$ref") == "#":
+            return {**node, "$ref": f"#/definitions/{name}"}
+        return {k: _partial(v, name) for k, v in node.items() if k not in ("required", "$schema")}
     if isinstance(node, list):
-        return [_partial(v) for v in node]
+        return [_partial(v, name) for v in node]
     return node
 
 
@@ -44,7 +48,7 @@ def synced_schema(current: dict[str, Any]) -> dict[str, Any]:
     for name, path in EMBEDDED.items():
         embedded = json.loads(path.read_text(encoding="utf-8"))
         definitions.update(embedded.pop("definitions", {}))
-        definitions[name] = _partial(embedded)
+        definitions[name] = _partial(embedded, name)
     schema["definitions"] = dict(sorted(definitions.items()))
     return schema
 

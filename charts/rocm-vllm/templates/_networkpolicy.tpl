@@ -19,7 +19,8 @@ Ingress to the serving pods, nothing else (egress stays open: model downloads fr
 {{- $test := merge (dict "app.kubernetes.io/component" "test") (include "rocm-vllm.releaseSelectorLabels" . | fromYaml) }}
 {{- $apiFrom = append (deepCopy $np.clients) (dict "podSelector" (dict "matchLabels" $test)) }}
 {{- end }}
-{{- $api := dict "ports" (list (dict "port" "http" "protocol" "TCP")) }}
+{{- $apiPort := include "rocm-vllm.apiTargetPort" . }}
+{{- $api := dict "ports" (list (dict "port" (ternary $apiPort (atoi $apiPort) (eq $apiPort "http")) "protocol" "TCP")) }}
 {{- with $apiFrom }}{{ $_ := set $api "from" . }}{{ end }}
 {{- include "rocm-vllm.component.networkpolicy" (dict
   "ctx" .
