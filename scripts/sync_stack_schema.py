@@ -7,6 +7,10 @@ what differs from the defaults; their Kubernetes type definitions are hoisted to
 `helm install` rejects a misspelled model value exactly as the single-model
 chart does. Run after changing either chart's schema; tests/charts/test_stack_chart.py fails while they differ.
 
+First it refreshes charts/rocm-vllm's own `definitions.rocmVllmPoolValues`, the schema of a prefill/decode pool's
+overlay (`disaggregation.prefill` / `.decode`): the chart's top-level properties without `enabled`, `global` and
+`disaggregation`, `required` dropped (an overlay gives only what differs), so a misspelled pool value fails too.
+
     python scripts/sync_stack_schema.py [--check]
 """
 
@@ -26,17 +30,31 @@ EMBEDDED = {
 }
 
 
-def _partial(node: Any, name: str) -> Any:
-    """The schema with every `required` and `$schema` removed: a partial values map must pass. A reference to the
-    embedded schema's own root (`#`, e.g. charts/rocm-vllm's prefill/decode pool overlays) becomes a reference to
-    its definition `name`, where that root now lives."""
+def _partial(node: Any) -> Any:
+    """The schema with every `required` and `$schema` removed: a partial values map must pass."""
     if isinstance(node, dict):
-        if node.get("$ref") == "#":
-            return {**node, "$ref": f"#/definitions/{name}"}
-        return {k: _partial(v, name) for k, v in node.items() if k not in ("required", "$schema")}
+        return {k: _partial(v) for k, v in node.items() if k not in ("required", "$schema")}
     if isinstance(node, list):
-        return [_partial(v, name) for v in node]
+        return [_partial(v) for v in node]
     return node
+
+
+POOL_DEFINITION = "rocmVllmPoolValues"
+POOL_LEFT_OUT = ("enabled", "global", "disaggregation")
+
+
+def with_pool_definition(chart_schema: dict[str, Any]) -> dict[str, Any]:
+    """charts/rocm-vllm's schema with its pool-overlay definition rebuilt from its top-level properties."""
+    schema = json.loads(json.dumps(chart_schema))
+    properties = {k: v for k, v in schema["properties"].items() if k not in POOL_LEFT_OUT}
+    pool = _partial({"type": "object", "additionalProperties": False, "properties": properties})
+    pool["description"] = (
+        "A prefill/decode pool's overlay of this chart's values (scripts/sync_stack_schema.py)."
+    )
+    definitions = dict(schema.get("definitions", {}))
+    definitions[POOL_DEFINITION] = pool
+    schema["definitions"] = dict(sorted(definitions.items()))
+    return schema
 
 
 def synced_schema(current: dict[str, Any]) -> dict[str, Any]:
@@ -48,7 +66,7 @@ def synced_schema(current: dict[str, Any]) -> dict[str, Any]:
     for name, path in EMBEDDED.items():
         embedded = json.loads(path.read_text(encoding="utf-8"))
         definitions.update(embedded.pop("definitions", {}))
-        definitions[name] = _partial(embedded, name)
+        definitions[name] = _partial(embedded)
     schema["definitions"] = dict(sorted(definitions.items()))
     return schema
 
@@ -63,6 +81,16 @@ def main(argv: list[str] | None = None) -> int:
         "--check", action="store_true", help="Write nothing; exit 1 when the file is out of date."
     )
     args = parser.parse_args(argv)
+    chart_schema_path = EMBEDDED["rocmVllmValues"]
+    chart_text = chart_schema_path.read_text(encoding="utf-8")
+    fresh_chart = schema_text(with_pool_definition(json.loads(chart_text)))
+    if fresh_chart != chart_text:
+        if args.check:
+            shown = chart_schema_path.relative_to(REPO)
+            print(f"{shown} is out of date: run python scripts/sync_stack_schema.py", file=sys.stderr)
+            return 1
+        chart_schema_path.write_text(fresh_chart, encoding="utf-8")
+        print(f"wrote {chart_schema_path.relative_to(REPO)}")
     current_text = STACK_SCHEMA.read_text(encoding="utf-8")
     fresh = schema_text(synced_schema(json.loads(current_text)))
     if fresh == current_text:

@@ -25,6 +25,7 @@ EXPECTED_SCENARIOS = {
     "monitoring-ingress-netpol",
     "rdma",
     "observability",
+    "pd",
 }
 
 
