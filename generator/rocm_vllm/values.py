@@ -17,6 +17,7 @@ import yaml
 from rocm_vllm.fields import Field, FieldTable, field_table
 from rocm_vllm.helm_values import coalesce
 from rocm_vllm.pod_resources import pod_resources
+from rocm_vllm.pools import is_disaggregated, pool_recipe
 from rocm_vllm.recipe import Recipe
 
 
@@ -51,8 +52,13 @@ def _chart_form(row: Field, value: Any) -> Any:
 def recipe_to_values(recipe: Recipe, table: FieldTable | None = None) -> dict[str, Any]:
     """The chart values one recipe sets, row by row of the field table; everything else keeps the chart's default."""
     values: dict[str, Any] = {}
-    for row in (table or field_table()).fields:
+    table = table or field_table()
+    for row in table.fields:
         if row.value is None:
+            continue
+        if row.pool:
+            if is_disaggregated(recipe):
+                _set(values, row.value, _pool_overlay(recipe, row.parts[-1], table))
             continue
         value = recipe.fields[row.path]
         if not _written(row, value, recipe):
@@ -65,6 +71,27 @@ def recipe_to_values(recipe: Recipe, table: FieldTable | None = None) -> dict[st
     # Derived from several fields, not one: the pods' CPU and memory requests (rocm_vllm.pod_resources).
     values["resources"] = pod_resources(recipe)
     return values
+
+
+def _pool_overlay(recipe: Recipe, role: str, table: FieldTable) -> dict[str, Any]:
+    """A pool's chart values as an overlay: its recipe's values minus what equals the shared top level's."""
+    shared = recipe_to_values(pool_recipe(recipe, None), table)
+    return _difference(recipe_to_values(pool_recipe(recipe, role), table), shared)
+
+
+def _difference(values: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    """The keys of `values` that differ from `base` (maps compared key by key). A key only `base` has stays as
+    the top level sets it: only `when` rules leave keys out (replicaCount under an autoscaler, multiNode.launchMode
+    on one node), and there the top level's value is ignored by the chart."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            nested = _difference(value, base[key])
+            if nested:
+                out[key] = nested
+        elif key not in base or base[key] != value:
+            out[key] = copy.deepcopy(value)
+    return out
 
 
 @lru_cache(maxsize=4)

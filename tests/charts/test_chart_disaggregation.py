@@ -266,3 +266,16 @@ def test_pool_overlays_are_checked_by_the_schema(render_objects: Any) -> None:
         render_objects(pd({"disaggregation": {"decode": {"replicaCountt": 2}}}))
     with pytest.raises(InvalidInputError, match="disaggregation"):
         render_objects(pd({"disaggregation": {"prefill": {"disaggregation": {"enabled": True}}}}))
+
+
+def test_a_pool_that_turns_its_policies_on_gets_its_kv_policy(render_objects: Any) -> None:
+    values = pd(
+        {
+            "networkPolicy": {"enabled": False},
+            "disaggregation": {"prefill": {"networkPolicy": {"enabled": True}}},
+        }
+    )
+    assert sorted(by_name(render_objects(values), "NetworkPolicy")) == [
+        "rocm-vllm-prefill",
+        "rocm-vllm-prefill-kv",
+    ]

@@ -229,18 +229,20 @@ what to change.
 {{- end }}
 
 {{/*
-rocm-vllm.kvNetworkpolicy: with networkPolicy.enabled, one NetworkPolicy per pool admitting, from the other pool's
+rocm-vllm.kvNetworkpolicy: for each pool whose networkPolicy.enabled is true, a NetworkPolicy admitting, from the other pool's
 pods only, the KV connector's TCP ports (rocm-vllm.kvPorts), and on the prefill pool also its API port from the
 decode pods (the sidecar sends the prefill leg there). RDMA traffic on secondary networks is not subject to
 NetworkPolicies.
 */}}
 {{- define "rocm-vllm.kvNetworkpolicy" -}}
-{{- if and .Values.disaggregation.enabled .Values.networkPolicy.enabled }}
+{{- if .Values.disaggregation.enabled }}
 {{- $out := dict }}
 {{- include "rocm-vllm.poolContexts" (dict "root" . "out" $out) }}
 {{- $selectors := dict }}
 {{- range $out.contexts }}{{ $_ := set $selectors .role (include "rocm-vllm.selectorLabels" .ctx | fromYaml) }}{{ end }}
 {{- range $pool := $out.contexts }}
+{{- /* A pool's own overlay may turn its policies on or off: its KV policy follows its API policy. */}}
+{{- if $pool.ctx.Values.networkPolicy.enabled }}
 {{- $other := ternary "decode" "prefill" (eq $pool.role "prefill") }}
 {{- $ports := list }}
 {{- range include "rocm-vllm.kvPorts" (dict "ctx" $ "values" $pool.ctx.Values) | fromJsonArray }}
@@ -258,6 +260,7 @@ NetworkPolicies.
   "labels" (include "rocm-vllm.labels" $pool.ctx)
   "podSelector" (include "rocm-vllm.selectorLabels" $pool.ctx)
   "ingress" (list (dict "from" (list (dict "podSelector" (dict "matchLabels" (get $selectors $other)))) "ports" $ports))) }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- end }}

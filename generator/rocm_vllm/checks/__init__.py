@@ -69,7 +69,16 @@ def resolve(recipe: Recipe, catalog: Catalog) -> Resolved:
 
 
 def all_checks() -> list[Check]:
-    from rocm_vllm.checks import catalog, image, memory, naming, parallelism, precision, vllm_cli
+    from rocm_vllm.checks import (
+        catalog,
+        disaggregation,
+        image,
+        memory,
+        naming,
+        parallelism,
+        precision,
+        vllm_cli,
+    )
 
     return [
         naming.check_name,
@@ -83,6 +92,8 @@ def all_checks() -> list[Check]:
         image.check_image,
         vllm_cli.check_extra_args,
         vllm_cli.check_env,
+        disaggregation.check_disaggregation,
+        disaggregation.check_pools,
     ]
 
 
