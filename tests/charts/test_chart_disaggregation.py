@@ -279,3 +279,20 @@ def test_a_pool_that_turns_its_policies_on_gets_its_kv_policy(render_objects: An
         "rocm-vllm-prefill",
         "rocm-vllm-prefill-kv",
     ]
+
+
+def test_a_stand_in_command_listens_behind_the_sidecar_on_decode_pods(render_objects: Any) -> None:
+    stand_in = {
+        "command": ["/app/llm-d-inference-sim"],
+        "args": ["--model", "m", "--port", "8000", "--mode", "echo"],
+    }
+    deployments = by_name(render_objects(pd(stand_in)), "Deployment")
+    assert vllm_of(deployments["rocm-vllm-decode"]["spec"]["template"])["args"] == [
+        "--model",
+        "m",
+        "--port",
+        "8200",
+        "--mode",
+        "echo",
+    ]
+    assert vllm_of(deployments["rocm-vllm-prefill"]["spec"]["template"])["args"] == stand_in["args"]

@@ -139,6 +139,18 @@ and on decode pods vLLM on sidecar.modelServerPort behind the sidecar.
 {{- $_ := set $values.vllm "extraEnv" (concat $env ($values.vllm.extraEnv | default list)) }}
 {{- if eq $role "decode" }}
 {{- $_ := set $values.vllm "port" (int $d.sidecar.modelServerPort) }}
+{{- /* A stand-in command (the kind suite's simulator) passing --port <vllm.port> moves behind the sidecar too. */}}
+{{- if $values.command }}
+{{- $args := list }}
+{{- range $i, $arg := $values.args | default list }}
+{{- if and (gt $i 0) (eq (toString (index $values.args (sub $i 1))) "--port") (eq (toString $arg) (toString (int $root.Values.vllm.port))) }}
+{{- $args = append $args (toString (int $d.sidecar.modelServerPort)) }}
+{{- else }}
+{{- $args = append $args $arg }}
+{{- end }}
+{{- end }}
+{{- $_ := set $values "args" $args }}
+{{- end }}
 {{- $sidecar := include "rocm-vllm.disaggSidecar" (dict "ctx" $root "values" $values) | fromJson }}
 {{- $_ := set $values "extraInitContainers" (prepend ($values.extraInitContainers | default list) $sidecar) }}
 {{- $_ := set $values "_pool" (dict "role" $role "servingPort" (int $root.Values.vllm.port)) }}
