@@ -9,7 +9,7 @@ chart does. Run after changing either chart's schema; tests/charts/test_stack_ch
 
 First it refreshes charts/rocm-vllm's own `definitions.rocmVllmPoolValues`, the schema of a prefill/decode pool's
 overlay (`disaggregation.prefill` / `.decode`): the chart's top-level properties without `enabled`, `global` and
-`disaggregation`, `required` dropped (an overlay gives only what differs), so a misspelled pool value fails too.
+`disaggregation` and `inferencePool` (routing is the release's, not a pool's), `required` dropped (an overlay gives only what differs), so a misspelled pool value fails too.
 
     python scripts/sync_stack_schema.py [--check]
 """
@@ -40,7 +40,7 @@ def _partial(node: Any) -> Any:
 
 
 POOL_DEFINITION = "rocmVllmPoolValues"
-POOL_LEFT_OUT = ("enabled", "global", "disaggregation")
+POOL_LEFT_OUT = ("enabled", "global", "disaggregation", "inferencePool")
 
 
 def with_pool_definition(chart_schema: dict[str, Any]) -> dict[str, Any]:

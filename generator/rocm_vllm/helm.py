@@ -43,6 +43,8 @@ CRD_API_VERSIONS: tuple[str, ...] = (
     "keda.sh/v1alpha1/ScaledObject",
     "gateway.networking.k8s.io/v1",
     "gateway.networking.k8s.io/v1/HTTPRoute",
+    "inference.networking.k8s.io/v1",
+    "inference.networking.k8s.io/v1/InferencePool",
 )
 
 _NOTES_SUFFIX = "NOTES.txt"

@@ -26,6 +26,7 @@ EXPECTED_SCENARIOS = {
     "rdma",
     "observability",
     "pd",
+    "inferencepool",
 }
 
 

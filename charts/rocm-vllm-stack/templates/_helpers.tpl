@@ -128,6 +128,22 @@ cache claim with downloads off and an init container waiting for the download Jo
 {{- if and $root.Values.apiKey.secretName (not $values.apiKey.secretName) }}
 {{- $_ := set $values "apiKey" (deepCopy $root.Values.apiKey) }}
 {{- end }}
+{{- /* inferencePools: the model's pool and picker on, its HTTPRoute from the stack's Gateway, each match narrowed to
+requests whose model-name header (written by the Body-Based Router) is the model's served name. */}}
+{{- if $root.Values.inferencePools.enabled }}
+{{- $pools := $root.Values.inferencePools }}
+{{- $_ := set $values.inferencePool "enabled" true }}
+{{- $_ := set $values.httpRoute "enabled" true }}
+{{- $_ := set $values.httpRoute "gateway" (deepCopy $pools.gateway) }}
+{{- $header := dict "type" "Exact" "name" $pools.modelNameHeader "value" (default $values.model.id $values.model.servedModelName) }}
+{{- $matches := list }}
+{{- range ($values.httpRoute.matches | default (list (dict "path" (dict "type" "PathPrefix" "value" "/")))) }}
+{{- $match := deepCopy . }}
+{{- $_ := set $match "headers" (append ($match.headers | default list) $header) }}
+{{- $matches = append $matches $match }}
+{{- end }}
+{{- $_ := set $values.httpRoute "matches" $matches }}
+{{- end }}
 {{- /* A model's API port admits the router even when networkPolicy.clients is narrowed. */}}
 {{- if and $root.Values.router.enabled $values.networkPolicy.clients }}
 {{- $router := dict "podSelector" (dict "matchLabels" (include "rocm-vllm-stack.routerSelectorLabels" $root | fromYaml)) }}
@@ -307,6 +323,9 @@ rocm-vllm-stack.validate: checks across models the schema cannot express. Each f
 {{- end }}
 {{- if and .Values.router.enabled (eq .Values.router.routingLogic "session") (not .Values.router.sessionKey) }}
 {{- fail "ERROR: router.routingLogic is session but router.sessionKey is empty: name the request header that identifies a session (e.g. x-user-id)." }}
+{{- end }}
+{{- if and .Values.inferencePools.enabled (not .Values.inferencePools.gateway.name) }}
+{{- fail "ERROR: inferencePools.enabled is true but inferencePools.gateway.name is empty: name the Gateway (one that implements InferencePool and runs the Body-Based Router) every model's HTTPRoute attaches to." }}
 {{- end }}
 {{- if and .Values.router.httpRoute.enabled (not .Values.router.httpRoute.parentRefs) }}
 {{- fail "ERROR: router.httpRoute.enabled is true but router.httpRoute.parentRefs is empty: name the Gateway to attach to." }}

@@ -215,12 +215,16 @@ Included once, from the workload templates.
 {{- if and .Values.ingress.enabled (not .Values.service.enabled) }}
 {{- fail "ERROR: ingress.enabled needs service.enabled: the Ingress routes to the chart's Service." }}
 {{- end }}
-{{- if and .Values.httpRoute.enabled (not .Values.service.enabled) }}
-{{- fail "ERROR: httpRoute.enabled needs service.enabled: the HTTPRoute routes to the chart's Service." }}
+{{- if and .Values.httpRoute.enabled (not .Values.service.enabled) (not .Values.inferencePool.enabled) }}
+{{- fail "ERROR: httpRoute.enabled needs service.enabled: the HTTPRoute routes to the chart's Service (or set inferencePool.enabled to route to an InferencePool)." }}
 {{- end }}
-{{- if and .Values.httpRoute.enabled (not .Values.httpRoute.parentRefs) }}
-{{- fail "ERROR: httpRoute.enabled is true but httpRoute.parentRefs is empty: name the Gateway to attach to, e.g. parentRefs: [{name: my-gateway, namespace: gateway-system}]." }}
+{{- if and .Values.httpRoute.enabled (not .Values.httpRoute.parentRefs) (not .Values.httpRoute.gateway.name) }}
+{{- fail "ERROR: httpRoute.enabled is true but names no Gateway: set httpRoute.gateway.name (and .namespace) or httpRoute.parentRefs, e.g. parentRefs: [{name: my-gateway, namespace: gateway-system}]." }}
 {{- end }}
+{{- if and .Values.httpRoute.gateway.namespace (not .Values.httpRoute.gateway.name) }}
+{{- fail (printf "ERROR: httpRoute.gateway.namespace is %q but httpRoute.gateway.name is empty: name the Gateway too." .Values.httpRoute.gateway.namespace) }}
+{{- end }}
+{{- include "rocm-vllm.validateInferencePool" . }}
 {{- if and .Values.cache.readOnly (not .Values.cache.enabled) }}
 {{- fail "ERROR: cache.readOnly needs cache.enabled: a read-only emptyDir holds no model. Set cache.enabled=true with cache.existingClaim=<the filled claim>, or cache.readOnly=false." }}
 {{- end }}
@@ -244,5 +248,36 @@ Included once, from the workload templates.
 {{- end }}
 {{- if and .Values.metrics.serviceMonitor.enabled (not .Values.service.enabled) }}
 {{- fail "ERROR: metrics.serviceMonitor.enabled needs service.enabled (it scrapes through the Service); use metrics.podMonitor instead if you run without a Service." }}
+{{- end }}
+{{- end }}
+
+{{/*
+rocm-vllm.validateInferencePool: the InferencePool mode's checks (part of rocm-vllm.validate): its API must be
+installed, and inferencePool.endpointPicker.config must be an EndpointPickerConfig whose scheduling profiles refer
+only to plugins it declares (the picker would otherwise exit at start, in a crash loop the Gateway sees as 5xx).
+*/}}
+{{- define "rocm-vllm.validateInferencePool" -}}
+{{- if .Values.inferencePool.enabled }}
+{{- if not (.Capabilities.APIVersions.Has "inference.networking.k8s.io/v1") }}
+{{- fail "ERROR: inferencePool.enabled needs the InferencePool API (inference.networking.k8s.io/v1), which this cluster does not serve. Install the Gateway API Inference Extension's CRDs (v1.6.0: https://github.com/kubernetes-sigs/gateway-api-inference-extension/releases) and a Gateway that implements them, or set inferencePool.enabled=false. To render offline, run: helm template ... --api-versions inference.networking.k8s.io/v1" }}
+{{- end }}
+{{- $config := .Values.inferencePool.endpointPicker.config }}
+{{- if or (ne (toString $config.apiVersion) "llm-d.ai/v1alpha1") (ne (toString $config.kind) "EndpointPickerConfig") }}
+{{- fail (printf "ERROR: inferencePool.endpointPicker.config has apiVersion %q and kind %q: the picker (llm-d-router v0.10.0) reads apiVersion llm-d.ai/v1alpha1, kind EndpointPickerConfig." (toString $config.apiVersion) (toString $config.kind)) }}
+{{- end }}
+{{- $names := list }}
+{{- range $i, $plugin := $config.plugins | default list }}
+{{- if not $plugin.type }}
+{{- fail (printf "ERROR: inferencePool.endpointPicker.config.plugins[%d] has no type: every plugin names its type (e.g. queue-scorer)." $i) }}
+{{- end }}
+{{- $names = append $names ($plugin.name | default $plugin.type) }}
+{{- end }}
+{{- range $profile := $config.schedulingProfiles | default list }}
+{{- range $ref := $profile.plugins | default list }}
+{{- if not (has $ref.pluginRef $names) }}
+{{- fail (printf "ERROR: inferencePool.endpointPicker.config.schedulingProfiles %q refers to plugin %q, which config.plugins does not declare (declared: %s): add it to plugins or fix the pluginRef." (toString $profile.name) (toString $ref.pluginRef) (join ", " $names)) }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- end }}

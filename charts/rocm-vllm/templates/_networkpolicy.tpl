@@ -8,7 +8,8 @@ rocm-vllm.networkpolicy: the networkpolicy object(s) of one model, from a root-l
 {{- /*
 Ingress to the serving pods, nothing else (egress stays open: model downloads from the Hugging Face Hub, DNS).
 1. The API port (named http: single-node pods and group leaders; workers have none) from networkPolicy.clients
-   (default: every pod of the release's namespace; [] means from anywhere) and always from the release's helm test pod.
+   (default: every pod of the release's namespace; [] means from anywhere) and always from the release's helm test pod;
+   with inferencePool.enabled also from the endpoint picker (metrics) and the Gateway's proxy pods.
 2. networkPolicy.extraIngress rules verbatim (e.g. Prometheus from another namespace).
 3. Multi-node: one policy per LeaderWorkerSet group index (up to the most groups the release can scale to) lets the
    members of that group, and only them, reach each other on every port (Ray, torch.distributed, RCCL/Gloo
@@ -18,6 +19,12 @@ Ingress to the serving pods, nothing else (egress stays open: model downloads fr
 {{- if $np.clients }}
 {{- $test := merge (dict "app.kubernetes.io/component" "test") (include "rocm-vllm.releaseSelectorLabels" . | fromYaml) }}
 {{- $apiFrom = append (deepCopy $np.clients) (dict "podSelector" (dict "matchLabels" $test)) }}
+{{- if .Values.inferencePool.enabled }}
+{{- /* InferencePool routing: the picker scrapes /metrics on the API port, and the Gateway's proxies send each
+request to the picked pod directly (not through the Service). */}}
+{{- $apiFrom = append $apiFrom (dict "podSelector" (dict "matchLabels" (include "rocm-vllm.endpointPicker.selectorLabels" . | fromYaml))) }}
+{{- $apiFrom = concat $apiFrom (include "rocm-vllm.inferencePoolGatewayPeers" . | fromJsonArray) }}
+{{- end }}
 {{- end }}
 {{- $apiPort := include "rocm-vllm.apiTargetPort" . }}
 {{- $api := dict "ports" (list (dict "port" (ternary $apiPort (atoi $apiPort) (eq $apiPort "http")) "protocol" "TCP")) }}

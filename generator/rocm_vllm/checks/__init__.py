@@ -77,6 +77,7 @@ def all_checks() -> list[Check]:
         naming,
         parallelism,
         precision,
+        routing,
         vllm_cli,
     )
 
@@ -94,6 +95,7 @@ def all_checks() -> list[Check]:
         vllm_cli.check_env,
         disaggregation.check_disaggregation,
         disaggregation.check_pools,
+        routing.check_routing,
     ]
 
 

@@ -29,7 +29,7 @@ def render_options(command: F) -> F:
             "--api-versions",
             multiple=True,
             help="Extra API versions the cluster serves (repeatable). Default: every custom resource API the "
-            "charts use (LeaderWorkerSet, monitoring, KEDA, Gateway API), for offline rendering.",
+            "charts use (LeaderWorkerSet, monitoring, KEDA, Gateway API, InferencePool), for offline rendering.",
         ),
         click.option(
             "-f",
