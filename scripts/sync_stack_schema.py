@@ -8,8 +8,9 @@ what differs from the defaults; their Kubernetes type definitions are hoisted to
 chart does. Run after changing either chart's schema; tests/charts/test_stack_chart.py fails while they differ.
 
 First it refreshes charts/rocm-vllm's own `definitions.rocmVllmPoolValues`, the schema of a prefill/decode pool's
-overlay (`disaggregation.prefill` / `.decode`): the chart's top-level properties without `enabled`, `global` and
-`disaggregation` and `inferencePool` (routing is the release's, not a pool's), `required` dropped (an overlay gives only what differs), so a misspelled pool value fails too.
+overlay (`disaggregation.prefill` / `.decode`): the chart's top-level properties without `enabled`, `global`,
+`disaggregation` and `inferencePool` (routing is the release's, not a pool's), `required` dropped (an overlay gives
+only what differs), so a misspelled pool value fails too.
 
     python scripts/sync_stack_schema.py [--check]
 """

@@ -30,11 +30,23 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "single-node-default": {},
     "multi-node-default": {"multiNode": {"nodesPerReplica": 2}},
     "prefill-decode": yaml.safe_load((CHART_DIR / "ci" / "pd-values.yaml").read_text(encoding="utf-8")),
+    # The same pools behind an InferencePool: the P/D EndpointPickerConfig, a pool over both pools' API pods.
+    "prefill-decode-inferencepool": {
+        **yaml.safe_load((CHART_DIR / "ci" / "pd-values.yaml").read_text(encoding="utf-8")),
+        "inferencePool": {"enabled": True},
+        "httpRoute": {
+            "enabled": True,
+            "gateway": {"name": "inference-gateway", "namespace": "gateway-system"},
+        },
+    },
     # InferencePool routing on a multi-node release: the pool selects only the group leaders.
     "multi-node-inferencepool": {
         "multiNode": {"nodesPerReplica": 2},
         "inferencePool": {"enabled": True},
-        "httpRoute": {"enabled": True, "gateway": {"name": "inference-gateway", "namespace": "gateway-system"}},
+        "httpRoute": {
+            "enabled": True,
+            "gateway": {"name": "inference-gateway", "namespace": "gateway-system"},
+        },
     },
 }
 

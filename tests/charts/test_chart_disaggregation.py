@@ -19,6 +19,12 @@ PD_VALUES = yaml.safe_load(
 )
 
 
+# llm-d-router v0.10.0 deploy/config/pd-epp-config.yaml, as the chart's default disaggregation.endpointPickerConfig.
+PD_VALUES_DEFAULT_EPP_CONFIG = yaml.safe_load(
+    (Path(__file__).resolve().parents[2] / "charts" / "rocm-vllm" / "values.yaml").read_text()
+)["disaggregation"]["endpointPickerConfig"]
+
+
 def pd(*overrides: dict[str, Any]) -> dict[str, Any]:
     return merged(PD_VALUES, *overrides)
 
@@ -296,3 +302,67 @@ def test_a_stand_in_command_listens_behind_the_sidecar_on_decode_pods(render_obj
         "echo",
     ]
     assert vllm_of(deployments["rocm-vllm-prefill"]["spec"]["template"])["args"] == stand_in["args"]
+
+
+EPP = {
+    "inferencePool": {"enabled": True},
+    "httpRoute": {"enabled": True, "gateway": {"name": "inference-gateway", "namespace": "gateway-system"}},
+}
+
+
+def test_the_inferencepool_selects_the_api_pods_of_both_pools(render_objects: Any) -> None:
+    values = pd(EPP, {"disaggregation": {"decode": merged(MULTI_NODE, {"autoscaling": {"enabled": False}})}})
+    objects = render_objects(values)
+    (pool,) = by_kind(objects, "InferencePool")
+    selector = pool["spec"]["selector"]["matchLabels"]
+    assert selector == {"app.kubernetes.io/instance": "rocm-vllm", "rocm-vllm/pd-endpoint": "rocm-vllm"}
+    assert pool["spec"]["targetPorts"] == [{"number": 8000}]  # prefill vLLM and the decode sidecar alike
+    prefill = by_name(objects, "Deployment")["rocm-vllm-prefill"]
+    (lws,) = by_kind(objects, "LeaderWorkerSet")
+    templates = lws["spec"]["leaderWorkerTemplate"]
+    selected = [
+        t["metadata"]["labels"]
+        for t in (prefill["spec"]["template"], templates["leaderTemplate"], templates["workerTemplate"])
+        if all(t["metadata"]["labels"].get(k) == v for k, v in selector.items())
+    ]
+    # The prefill pod and the decode leader, not the decode worker (no API server there).
+    assert [labels["llm-d.ai/role"] for labels in selected] == ["prefill", "decode"]
+    assert "rocm-vllm/pd-endpoint" not in templates["workerTemplate"]["metadata"]["labels"]
+
+
+def test_the_picker_runs_the_pd_config_and_the_route_goes_to_the_pool(render_objects: Any) -> None:
+    objects = render_objects(pd(EPP))
+    (config_map,) = by_kind(objects, "ConfigMap")
+    config = yaml.safe_load(config_map["data"]["config.yaml"])
+    assert config == PD_VALUES_DEFAULT_EPP_CONFIG
+    types = {p["type"] for p in config["plugins"]}
+    assert {"prefill-filter", "decode-filter", "disagg-profile-handler", "prefix-based-pd-decider"} <= types
+    (route,) = by_kind(objects, "HTTPRoute")
+    assert route["spec"]["rules"][0]["backendRefs"] == [
+        {"group": "inference.networking.k8s.io", "kind": "InferencePool", "name": "rocm-vllm"}
+    ]
+    # Each pool's API policy admits the release's picker (its pods are named after the release, not the pool).
+    policies = by_name(objects, "NetworkPolicy")
+    for name in ("rocm-vllm-prefill", "rocm-vllm-decode"):
+        peers = policies[name]["spec"]["ingress"][0]["from"]
+        assert {
+            "podSelector": {
+                "matchLabels": {
+                    "app.kubernetes.io/component": "endpoint-picker",
+                    "app.kubernetes.io/instance": "rocm-vllm",
+                    "app.kubernetes.io/name": "rocm-vllm",
+                }
+            }
+        } in peers
+
+
+def test_a_broken_pd_picker_config_is_refused(render_objects: Any) -> None:
+    broken = {
+        "disaggregation": {
+            "endpointPickerConfig": {
+                "schedulingProfiles": [{"name": "decode", "plugins": [{"pluginRef": "no-such-plugin"}]}]
+            }
+        }
+    }
+    with pytest.raises(InvalidInputError, match=r"disaggregation\.endpointPickerConfig\.schedulingProfiles"):
+        render_objects(pd(EPP, broken))

@@ -153,13 +153,13 @@ and on decode pods vLLM on sidecar.modelServerPort behind the sidecar.
 {{- end }}
 {{- $sidecar := include "rocm-vllm.disaggSidecar" (dict "ctx" $root "values" $values) | fromJson }}
 {{- $_ := set $values "extraInitContainers" (prepend ($values.extraInitContainers | default list) $sidecar) }}
-{{- $_ := set $values "_pool" (dict "role" $role "servingPort" (int $root.Values.vllm.port)) }}
+{{- $_ := set $values "_pool" (dict "role" $role "servingPort" (int $root.Values.vllm.port) "releaseName" (include "rocm-vllm.name" $root) "endpointLabel" (include "rocm-vllm.poolEndpointLabel" $root)) }}
 {{- else }}
 {{- /* Clients reach the model through the decode pods: no route, ingress or helm test on the prefill pool. */}}
 {{- $_ := set $values.ingress "enabled" false }}
 {{- $_ := set $values.httpRoute "enabled" false }}
 {{- $_ := set $values.test "enabled" false }}
-{{- $_ := set $values "_pool" (dict "role" $role) }}
+{{- $_ := set $values "_pool" (dict "role" $role "releaseName" (include "rocm-vllm.name" $root) "endpointLabel" (include "rocm-vllm.poolEndpointLabel" $root)) }}
 {{- end }}
 {{- $kv := include "rocm-vllm.kvTransferConfig" (dict "ctx" $root "role" $role "port" $values.vllm.port) }}
 {{- $_ := set $values.vllm "extraArgs" (concat ($values.vllm.extraArgs | default list) (list "--kv-transfer-config" $kv)) }}
@@ -235,6 +235,9 @@ what to change.
 {{- fail (printf "ERROR: disaggregation: the prefill pool's %s is %q but the decode pool's is %q: the decode pool can only use KV blocks computed for the same weights and layout. Set it once at the top level, not in disaggregation.prefill or disaggregation.decode." $key (get $p $key) (get $dc $key)) }}
 {{- end }}
 {{- end }}
+{{- if .Values.inferencePool.enabled }}
+{{- include "rocm-vllm.validateEndpointPickerConfig" (dict "config" .Values.disaggregation.endpointPickerConfig "path" "disaggregation.endpointPickerConfig") }}
+{{- end }}
 {{- if eq (int $decode.Values.vllm.port) (int .Values.vllm.port) }}
 {{- fail (printf "ERROR: disaggregation.sidecar.modelServerPort %d equals vllm.port: the sidecar serves vllm.port on decode pods and vLLM must listen elsewhere. Choose another port (llm-d uses 8200)." (int .Values.disaggregation.sidecar.modelServerPort)) }}
 {{- end }}
@@ -275,4 +278,12 @@ NetworkPolicies.
 {{- end }}
 {{- end }}
 {{- end }}
+{{- end }}
+
+{{/*
+rocm-vllm.poolEndpointLabel: the label (YAML text) on the pods of both pools that serve the API (single-node pods and
+LeaderWorkerSet leaders): what the InferencePool selects in prefill/decode mode. Its value is the release's fullname.
+*/}}
+{{- define "rocm-vllm.poolEndpointLabel" -}}
+rocm-vllm/pd-endpoint: {{ include "rocm-vllm.fullname" . | quote }}
 {{- end }}

@@ -1,12 +1,18 @@
 {{/*
-rocm-vllm.inferencePoolSelector: the InferencePool's matchLabels (YAML text): the model's serving pods; multi-node,
-the LeaderWorkerSet group leaders only (worker-index "0", the pods running the API server). One named template so
+rocm-vllm.inferencePoolSelector: the InferencePool's matchLabels (YAML text): the model's serving pods (with
+disaggregation, the API pods of both pools, told apart by the picker's prefill-filter and decode-filter through
+llm-d.ai/role; rocm-vllm.podTemplate labels them); multi-node, the LeaderWorkerSet group leaders only (worker-index "0", the pods running the API server). One named template so
 other serving modes (e.g. one endpoint per data-parallel rank) can widen it in one place.
 */}}
 {{- define "rocm-vllm.inferencePoolSelector" -}}
+{{- if .Values.disaggregation.enabled -}}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{ include "rocm-vllm.poolEndpointLabel" . }}
+{{- else -}}
 {{ include "rocm-vllm.selectorLabels" . }}
 {{- if include "rocm-vllm.multiNode" . }}
 leaderworkerset.sigs.k8s.io/worker-index: "0"
+{{- end }}
 {{- end }}
 {{- end }}
 

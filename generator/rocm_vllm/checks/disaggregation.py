@@ -48,7 +48,10 @@ def check_pools(resolved: Resolved, context: CheckContext) -> list[Finding]:
     recipe = resolved.recipe
     if not is_disaggregated(recipe):
         return []
-    recipe_checks = [c for c in all_checks() if c not in (check_pools, check_disaggregation)]
+    from rocm_vllm.checks.routing import check_routing
+
+    # Routing is the release's (one InferencePool over both pools), checked on the top level only.
+    recipe_checks = [c for c in all_checks() if c not in (check_pools, check_disaggregation, check_routing)]
     shared = {(f.path, f.message) for check in recipe_checks for f in check(resolved, context)}
     findings: list[Finding] = []
     for role in POOLS:
@@ -86,6 +89,17 @@ def check_disaggregation(resolved: Resolved, context: CheckContext) -> list[Find
                 f"MI350X, MI355X); {recipe.gpu} is {resolved.gpu.arch}: use NixlConnector",
             )
         )
+    if not recipe.fields.get("deployment.gateway.inferencePool"):
+        findings.append(
+            finding_at(
+                doc,
+                (SECTION, "connector"),
+                CHECK,
+                "prefill/decode needs llm-d's endpoint picker to send requests through the prefill pool (without it "
+                "the decode pods serve both phases and the prefill pool idles): set deployment.gateway.name and "
+                "deployment.gateway.inferencePool: true",
+            )
+        )
     prefill, decode = (pool_recipe(recipe, role) for role in POOLS)
     for parts, name in MUST_MATCH:
         ours, theirs = _typed(prefill, parts), _typed(decode, parts)
@@ -102,7 +116,8 @@ def check_disaggregation(resolved: Resolved, context: CheckContext) -> list[Find
                 )
             )
     blocks = {
-        role: _flag_value(pool.extra_args, "--block-size") for role, pool in zip(POOLS, (prefill, decode), strict=True)
+        role: _flag_value(pool.extra_args, "--block-size")
+        for role, pool in zip(POOLS, (prefill, decode), strict=True)
     }
     if blocks["prefill"] != blocks["decode"]:
         findings.append(
