@@ -366,3 +366,26 @@ def test_a_broken_pd_picker_config_is_refused(render_objects: Any) -> None:
     }
     with pytest.raises(InvalidInputError, match=r"disaggregation\.endpointPickerConfig\.schedulingProfiles"):
         render_objects(pd(EPP, broken))
+
+
+def notes(values: dict[str, Any]) -> str:
+    from rocm_vllm import helm
+    from rocm_vllm.paths import chart_dir
+
+    rendered = helm.render_chart(chart_dir(), values, api_versions=helm.CRD_API_VERSIONS, include_notes=True)
+    return rendered["rocm-vllm/templates/NOTES.txt"]
+
+
+def test_notes_warn_without_the_picker_and_name_the_decode_service() -> None:
+    text = notes(pd())
+    assert "WARNING: disaggregation.enabled without inferencePool.enabled" in text
+    assert "port-forward service/rocm-vllm-decode 8000:8000" in text
+    assert "inferencePool.enabled without" not in notes(pd(EPP))
+    assert "disaggregation.enabled without" not in notes(pd(EPP))
+
+
+def test_decode_data_parallel_ranks_share_the_sidecar_port(render_objects: Any) -> None:
+    values = pd({"disaggregation": {"decode": {"vllm": {"tensorParallelSize": 2, "dataParallelSize": 2}}}})
+    decode = by_name(render_objects(values), "Deployment")["rocm-vllm-decode"]["spec"]["template"]
+    (sidecar,) = decode["spec"]["initContainers"]
+    assert not [a for a in sidecar["args"] if a.startswith("--data-parallel-size")]

@@ -72,7 +72,9 @@ data-parallel rank. MoRIIOConnector: handshake and notify ports, offset by DP ra
 {{/*
 rocm-vllm.disaggSidecar: llm-d's disaggregation sidecar as a native sidecar container (an init container with
 restartPolicy Always: it starts before vLLM and stops after it), for (dict "ctx" root "values" decode values).
-It serves the pool's API port (the root's vllm.port) and forwards to vLLM on sidecar.modelServerPort. Flags from
+It serves the pool's API port (the root's vllm.port) and forwards to vLLM on sidecar.modelServerPort. The sidecar's
+--data-parallel-size is left out: it opens one more listening port per rank for vLLM's external-LB mode (an API server
+per rank, pkg/sidecar/proxy/data_parallel.go), while the chart's data parallel ranks share one API server. Flags from
 llm-d-router v0.10.0 pkg/sidecar/proxy/options.go; with MoRIIOConnector the sidecar's MoRI-IO mode
 (--kv-connector stays nixlv2, as llm-d's MI355X guide) gets the pod IP and the connector's ports.
 */}}
@@ -80,9 +82,6 @@ llm-d-router v0.10.0 pkg/sidecar/proxy/options.go; with MoRIIOConnector the side
 {{- $d := .ctx.Values.disaggregation }}
 {{- $s := $d.sidecar }}
 {{- $args := list (printf "--port=%d" (int .ctx.Values.vllm.port)) (printf "--model-server-port=%d" (int $s.modelServerPort)) "--kv-connector=nixlv2" (printf "--secure-proxy=%t" $s.secureProxy) }}
-{{- if gt (int .values.vllm.dataParallelSize) 1 }}
-{{- $args = append $args (printf "--data-parallel-size=%d" (int .values.vllm.dataParallelSize)) }}
-{{- end }}
 {{- if eq $d.connector.type "MoRIIOConnector" }}
 {{- $m := $d.connector.moriio }}
 {{- $args = concat $args (list "--moriio-write-mode" "--moriio-local-pod-ip=$(POD_IP)" (printf "--moriio-tp-size=%d" (int .values.vllm.tensorParallelSize)) (printf "--moriio-dp-size=%d" (int .values.vllm.dataParallelSize)) (printf "--moriio-decode-handshake-port=%d" (int $m.handshakePort)) (printf "--moriio-decode-notify-port=%d" (int $m.notifyPort)) (printf "--moriio-prefill-handshake-port=%d" (int $m.handshakePort)) (printf "--moriio-prefill-notify-port=%d" (int $m.notifyPort))) }}
