@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -280,8 +281,6 @@ def test_canary_split_between_two_pools(render_objects: Any) -> None:
 
 
 def test_inferencepool_ci_scenario_validates_against_the_crds() -> None:
-    from pathlib import Path
-
     from rocm_vllm import kube_schema
 
     chart = Path(__file__).resolve().parents[2] / "charts" / "rocm-vllm"
@@ -424,3 +423,23 @@ def test_a_canary_without_its_own_route_admits_the_named_gateway(render_objects:
     edge = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "edge"}}, "podSelector": {}}
     assert named(objects, "NetworkPolicy", EPP)["spec"]["ingress"][0]["from"] == [edge]
     assert edge in named(objects, "NetworkPolicy", "rocm-vllm")["spec"]["ingress"][0]["from"]
+
+
+def notes(values: dict[str, Any]) -> str:
+    rendered = helm.render_chart(
+        Path(__file__).resolve().parents[2] / "charts" / "rocm-vllm",
+        values,
+        include_notes=True,
+        api_versions=helm.CRD_API_VERSIONS,
+    )
+    return next(text for path, text in rendered.items() if path.endswith("NOTES.txt"))
+
+
+def test_notes_name_the_pool_and_do_not_warn_about_the_gateway_namespace() -> None:
+    text = notes(POOL)
+    assert "InferencePool rocm-vllm (endpoint picker rocm-vllm-epp)" in text
+    assert "kubectl --namespace default get inferencepool rocm-vllm" in text
+    assert "add your ingress controller's or gateway's namespace" not in text
+    service_route = {"httpRoute": {"enabled": True, "parentRefs": [{"name": "gw"}]}}
+    assert "add your ingress controller's or gateway's namespace" in notes(service_route)
+    assert "InferencePool" not in notes(service_route)

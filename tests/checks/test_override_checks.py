@@ -27,8 +27,6 @@ def test_every_mapped_chart_value_is_one_the_recipe_sets(recipe: Recipe) -> None
     values = recipe_to_values(recipe)
     optional = {("model", "servedModelName"), ("model", "trustRemoteCode"), ("multiNode", "launchMode")}
     optional |= {("image", "repository"), ("image", "tag"), ("vllm", "maxNumSeqs")}
-    # deployment.gateway.namespace and .inferencePool: optional, no default.
-    optional |= {("httpRoute", "gateway", "namespace"), ("inferencePool", "enabled")}
     for value_path in VALUE_TO_RECIPE:
         node = values
         for part in value_path[:-1]:

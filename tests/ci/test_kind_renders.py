@@ -83,8 +83,8 @@ def assert_schedulable_on_kind(objects: list[dict[str, Any]]) -> None:
             requested = {**resources.get("requests", {}), **resources.get("limits", {})}
             assert not [r for r in requested if r.startswith("amd.com/")], f"{container['name']}: {requested}"
         serving = spec["containers"][0]
-        if serving["name"] != "vllm":
-            continue  # not a model server (the InferencePool's endpoint picker)
+        if serving["name"] != "vllm":  # not a model pod (the InferencePool's endpoint picker runs its own image)
+            continue
         assert serving["image"] == f"{stand_in['image']['repository']}:{stand_in['image']['tag']}"
         # The simulator listens on the container's API port: vllm.port, or on a P/D decode pod the port behind
         # the disaggregation sidecar.
