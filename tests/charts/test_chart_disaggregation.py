@@ -389,3 +389,9 @@ def test_decode_data_parallel_ranks_share_the_sidecar_port(render_objects: Any) 
     decode = by_name(render_objects(values), "Deployment")["rocm-vllm-decode"]["spec"]["template"]
     (sidecar,) = decode["spec"]["initContainers"]
     assert not [a for a in sidecar["args"] if a.startswith("--data-parallel-size")]
+
+
+def test_notes_name_the_release_pool_in_pd_mode() -> None:
+    text = notes(pd(EPP))
+    assert "InferencePool rocm-vllm (endpoint picker rocm-vllm-epp)" in text
+    assert "port-forward service/rocm-vllm-decode" in text
