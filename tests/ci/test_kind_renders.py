@@ -83,7 +83,7 @@ def assert_schedulable_on_kind(objects: list[dict[str, Any]]) -> None:
             requested = {**resources.get("requests", {}), **resources.get("limits", {})}
             assert not [r for r in requested if r.startswith("amd.com/")], f"{container['name']}: {requested}"
         serving = spec["containers"][0]
-        # Not a model pod (the InferencePool's endpoint picker runs its own image).
+        # Only model pods run the stand-in; the InferencePool's endpoint picker runs its own image.
         if serving["name"] != "vllm":
             continue
         assert serving["image"] == f"{stand_in['image']['repository']}:{stand_in['image']['tag']}"
