@@ -47,6 +47,17 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             "slo": {"queue": {"enabled": True}, "kvCache": {"enabled": True}, "ttft": {"enabled": True}},
         }
     },
+    # The prefill/decode pools of the chart's ci scenario (two Deployments, the sidecar, the KV NetworkPolicies).
+    "prefill-decode": _ci_values("pd"),
+    # The same pools behind an InferencePool: the P/D EndpointPickerConfig, a pool over both pools' API pods.
+    "prefill-decode-inferencepool": {
+        **_ci_values("pd"),
+        "inferencePool": {"enabled": True},
+        "httpRoute": {
+            "enabled": True,
+            "gateway": {"name": "inference-gateway", "namespace": "gateway-system"},
+        },
+    },
     # InferencePool routing on a multi-node release: the pool selects only the group leaders.
     "multi-node-inferencepool": {
         "multiNode": {"nodesPerReplica": 2},

@@ -32,6 +32,7 @@ _ROW_KEYS = {
     "aliases",
     "check",
     "doc",
+    "pool",
 }
 
 
@@ -60,6 +61,7 @@ class Field:
     flag: str | None = None
     aliases: tuple[str, ...] = ()
     check: str | None = None
+    pool: tuple[str, ...] = ()  # a pool overlay row: the recipe rows and sections the overlay may set
 
     @property
     def parts(self) -> tuple[str, ...]:
@@ -118,6 +120,7 @@ def _row(raw: Any, index: int) -> Field:
         flag=raw.get("flag"),
         aliases=tuple(raw.get("aliases") or ()),
         check=raw.get("check"),
+        pool=tuple(raw.get("pool") or ()),
     )
 
 
@@ -156,11 +159,33 @@ class FieldTable:
             parent.setdefault("properties", {})[row.parts[-1]] = entry
             if row.is_object:
                 sections[row.path] = entry
+        for row in self.rows:
+            if row.pool:
+                parent = sections[row.parent]
+                parent["properties"][row.parts[-1]] = self._pool_schema(row, sections)
         for section in sections.values():
             # Keep `required` before `properties`, as a reader expects them.
             if "properties" in section:
                 section["properties"] = section.pop("properties")
         return top
+
+    def _pool_schema(self, row: Field, sections: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+        """A pool overlay's schema: the listed rows and sections as the recipe has them, every one optional."""
+        schema: dict[str, Any] = {"description": row.doc, "type": "object", "additionalProperties": False}
+        for path in row.pool:
+            parent_path, _, leaf = path.rpartition(".")
+            source = sections[path] if path in sections else sections[parent_path]["properties"][leaf]
+            node = schema
+            for part in parent_path.split(".") if parent_path else ():
+                holder = sections[parent_path]
+                node = node.setdefault("properties", {}).setdefault(
+                    part,
+                    {k: v for k, v in holder.items() if k in ("description", "type", "additionalProperties")},
+                )
+            node.setdefault("properties", {})[leaf] = {
+                k: copy.deepcopy(v) for k, v in source.items() if k not in ("required", "default")
+            }
+        return schema
 
     def owned_flags(self) -> dict[str, str]:
         """Every flag the chart writes, and where its value comes from (a recipe field, or the chart itself)."""

@@ -94,6 +94,7 @@ def render_values(
     `chart`, then validate the objects for the options' Kubernetes version."""
     from rocm_vllm import helm
     from rocm_vllm.kube_schema import validate_objects
+    from rocm_vllm.kv_policy import closed_kv_ports
 
     if overrides is None:
         overrides = load_overrides(options.value_files, options.set_expressions)
@@ -128,5 +129,11 @@ def render_values(
             listing = "\n".join(f"  {p}" for p in problems)
             raise InvalidInputError(
                 f"the rendered objects are not valid for Kubernetes {options.kube_version}{blame}:\n{listing}"
+            )
+        closed = closed_kv_ports(release.objects)
+        if closed:
+            listing = "\n".join(f"  {p}" for p in closed)
+            raise InvalidInputError(
+                f"the rendered NetworkPolicies close KV-transfer ports{blame}:\n{listing}"
             )
     return release

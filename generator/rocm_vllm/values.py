@@ -17,6 +17,7 @@ import yaml
 from rocm_vllm.fields import Field, FieldTable, field_table
 from rocm_vllm.helm_values import coalesce
 from rocm_vllm.pod_resources import pod_resources
+from rocm_vllm.pools import is_disaggregated, pool_recipe
 from rocm_vllm.recipe import Recipe
 from rocm_vllm.slo import slo_trigger_values
 from rocm_vllm.startup import startup_probe_values
@@ -55,8 +56,13 @@ def recipe_to_values(recipe: Recipe, table: FieldTable | None = None) -> dict[st
     # Derived from the goal, under the rows: the SLO triggers KEDA scales on (rocm_vllm.slo); deployment.slo.* rows
     # then override single thresholds.
     values: dict[str, Any] = {"keda": {"slo": slo_trigger_values(recipe.goal)}}
-    for row in (table or field_table()).fields:
+    table = table or field_table()
+    for row in table.fields:
         if row.value is None:
+            continue
+        if row.pool:
+            if is_disaggregated(recipe):
+                _set(values, row.value, _pool_overlay(recipe, row.parts[-1], table))
             continue
         value = recipe.fields[row.path]
         if not _written(row, value, recipe):
@@ -87,6 +93,27 @@ def _derive_catalog_values(recipe: Recipe, values: dict[str, Any]) -> None:
     plan = kv_offload_plan(recipe, gpu, *(found or (None, None)))
     if plan is not None and plan.size_gib is not None:
         _set(values, "kvOffload.sizeGiB", plan.size_gib)
+
+
+def _pool_overlay(recipe: Recipe, role: str, table: FieldTable) -> dict[str, Any]:
+    """A pool's chart values as an overlay: its recipe's values minus what equals the shared top level's."""
+    shared = recipe_to_values(pool_recipe(recipe, None), table)
+    return _difference(recipe_to_values(pool_recipe(recipe, role), table), shared)
+
+
+def _difference(values: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    """The keys of `values` that differ from `base` (maps compared key by key). A key only `base` has stays as
+    the top level sets it: only `when` rules leave keys out (replicaCount under an autoscaler, multiNode.launchMode
+    on one node), and there the top level's value is ignored by the chart."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            nested = _difference(value, base[key])
+            if nested:
+                out[key] = nested
+        elif key not in base or base[key] != value:
+            out[key] = copy.deepcopy(value)
+    return out
 
 
 @lru_cache(maxsize=4)

@@ -36,6 +36,7 @@ EXPECTED_SCENARIOS = {
     "dp-single-node",
     "scale-from-zero",
     "hpa-slo",
+    "pd",
     "inferencepool",
     "dra",
     "partition",

@@ -88,7 +88,13 @@ def assert_schedulable_on_kind(objects: list[dict[str, Any]]) -> None:
         if serving["name"] != "vllm":
             continue
         assert serving["image"] == f"{stand_in['image']['repository']}:{stand_in['image']['tag']}"
-        assert serving["command"] == stand_in["command"] and serving["args"] == stand_in["args"]
+        # The simulator listens on the container's API port: vllm.port, or on a P/D decode pod the port behind
+        # the disaggregation sidecar.
+        port = str(serving["ports"][0]["containerPort"]) if serving.get("ports") else None
+        expected = list(stand_in["args"])
+        if port is not None:
+            expected[expected.index("--port") + 1] = port
+        assert serving["command"] == stand_in["command"] and serving["args"] == expected
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
             assert "exec" not in serving.get(probe, {}), f"{probe} execs a command the simulator image lacks"
 

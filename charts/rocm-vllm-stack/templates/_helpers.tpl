@@ -56,21 +56,11 @@ rocm-vllm-stack.routerServiceAccountName: the ServiceAccount the router pods run
 {{- end }}
 
 {{/*
-rocm-vllm-stack.merge: merges (dict "dst" map "src" map) into dst, in place, the way Helm coalesces a values file:
-maps merge key by key, anything else (lists included) replaces, and null deletes the key. (sprig's mergeOverwrite
-cannot be used: it never overwrites with false, 0, "" or an empty list.)
+rocm-vllm-stack.merge: merges (dict "dst" map "src" map) into dst, in place, the way Helm coalesces a values file
+(charts/rocm-vllm's rocm-vllm.merge, which also merges its prefill/decode pools).
 */}}
 {{- define "rocm-vllm-stack.merge" -}}
-{{- $dst := .dst }}
-{{- range $key, $value := .src }}
-{{- if kindIs "invalid" $value }}
-{{- $_ := unset $dst $key }}
-{{- else if and (kindIs "map" $value) (hasKey $dst $key) (kindIs "map" (get $dst $key)) }}
-{{- include "rocm-vllm-stack.merge" (dict "dst" (get $dst $key) "src" $value) }}
-{{- else }}
-{{- $_ := set $dst $key (deepCopy $value) }}
-{{- end }}
-{{- end }}
+{{- include "rocm-vllm.merge" . }}
 {{- end }}
 
 {{/*
@@ -381,6 +371,11 @@ rocm-vllm-stack.validate: checks across models the schema cannot express. Each f
 {{- include "rocm-vllm-stack.modelContexts" (dict "root" . "out" $out) }}
 {{- if not $out.contexts }}
 {{- fail "ERROR: models has no enabled model: add at least one under models.<key> (charts/rocm-vllm values)." }}
+{{- end }}
+{{- range $out.contexts }}
+{{- if .ctx.Values.disaggregation.enabled }}
+{{- fail (printf "ERROR: models.%s.disaggregation.enabled: prefill/decode pools are not supported in a stack yet. Deploy the model with charts/rocm-vllm (one release per disaggregated model), or set disaggregation.enabled=false." .key) }}
+{{- end }}
 {{- end }}
 {{- $served := dict }}
 {{- range $out.contexts }}

@@ -42,9 +42,9 @@ spec:
 {{- end }}
 
 {{/*
-rocm-vllm.component.service: a v1 Service with one port named http to the pods' port named http. Fields:
-annotations (map), type, port, nodePort (NodePort only; null lets Kubernetes choose), trafficDistribution,
-selector (YAML text).
+rocm-vllm.component.service: a v1 Service with one port named http to the pods' port targetPort (default: the port
+named http). Fields: annotations (map), type, port, targetPort, nodePort (NodePort only; null lets Kubernetes
+choose), trafficDistribution, selector (YAML text).
 */}}
 {{- define "rocm-vllm.component.service" -}}
 {{- include "rocm-vllm.component.require" (dict "template" "service" "args" . "keys" (list "ctx" "name" "labels" "type" "port" "selector")) }}
@@ -67,7 +67,7 @@ spec:
   ports:
     - name: http
       port: {{ .port }}
-      targetPort: http
+      targetPort: {{ .targetPort | default "http" }}
       protocol: TCP
       {{- if and (eq .type "NodePort") .nodePort }}
       nodePort: {{ .nodePort }}

@@ -17,10 +17,11 @@ rocm-vllm.endpointPicker.name: the picker's Deployment, Service, ServiceAccount,
 
 {{/*
 rocm-vllm.endpointPicker.selectorLabels: the picker pods' immutable labels (component endpoint-picker, so neither
-the model's Service nor its InferencePool ever selects them).
+the model's Service nor its InferencePool ever selects them). From a prefill/decode pool's context they name the
+release's picker (app.kubernetes.io/name is the release's, not the pool's).
 */}}
 {{- define "rocm-vllm.endpointPicker.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "rocm-vllm.name" . }}
+app.kubernetes.io/name: {{ (index .Values "_pool" | default dict).releaseName | default (include "rocm-vllm.name" .) }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/component: endpoint-picker
 {{- end }}
@@ -56,10 +57,15 @@ metrics: 9090
 {{- end }}
 
 {{/*
-rocm-vllm.endpointPicker.configText: the EndpointPickerConfig file, from inferencePool.endpointPicker.config.
+rocm-vllm.endpointPicker.configText: the EndpointPickerConfig file, from inferencePool.endpointPicker.config, or in
+prefill/decode mode (disaggregation.enabled) from disaggregation.endpointPickerConfig.
 */}}
 {{- define "rocm-vllm.endpointPicker.configText" -}}
+{{- if .Values.disaggregation.enabled }}
+{{- toYaml .Values.disaggregation.endpointPickerConfig }}
+{{- else }}
 {{- toYaml .Values.inferencePool.endpointPicker.config }}
+{{- end }}
 {{- end }}
 
 {{/*

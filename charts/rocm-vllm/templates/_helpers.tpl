@@ -461,22 +461,31 @@ only to plugins it declares (the picker would otherwise exit at start, in a cras
 {{- if not (.Capabilities.APIVersions.Has "inference.networking.k8s.io/v1") }}
 {{- fail "ERROR: inferencePool.enabled needs the InferencePool API (inference.networking.k8s.io/v1), which this cluster does not serve. Install the Gateway API Inference Extension's CRDs (v1.6.0: https://github.com/kubernetes-sigs/gateway-api-inference-extension/releases) and a Gateway that implements them, or set inferencePool.enabled=false. To render offline, run: helm template ... --api-versions inference.networking.k8s.io/v1" }}
 {{- end }}
-{{- $config := .Values.inferencePool.endpointPicker.config }}
+{{- include "rocm-vllm.validateEndpointPickerConfig" (dict "config" .Values.inferencePool.endpointPicker.config "path" "inferencePool.endpointPicker.config") }}
+{{- end }}
+{{- end }}
+
+{{/*
+rocm-vllm.validateEndpointPickerConfig: (dict "config" map "path" its value path) must be an EndpointPickerConfig whose
+scheduling profiles refer only to plugins it declares. Used for inferencePool.endpointPicker.config and, in
+prefill/decode mode, disaggregation.endpointPickerConfig.
+*/}}
+{{- define "rocm-vllm.validateEndpointPickerConfig" -}}
+{{- $config := .config }}
 {{- if or (ne (toString $config.apiVersion) "llm-d.ai/v1alpha1") (ne (toString $config.kind) "EndpointPickerConfig") }}
-{{- fail (printf "ERROR: inferencePool.endpointPicker.config has apiVersion %q and kind %q: the picker (llm-d-router v0.10.0) reads apiVersion llm-d.ai/v1alpha1, kind EndpointPickerConfig." (toString $config.apiVersion) (toString $config.kind)) }}
+{{- fail (printf "ERROR: %s has apiVersion %q and kind %q: the picker (llm-d-router v0.10.0) reads apiVersion llm-d.ai/v1alpha1, kind EndpointPickerConfig." .path (toString $config.apiVersion) (toString $config.kind)) }}
 {{- end }}
 {{- $names := list }}
 {{- range $i, $plugin := $config.plugins | default list }}
 {{- if not $plugin.type }}
-{{- fail (printf "ERROR: inferencePool.endpointPicker.config.plugins[%d] has no type: every plugin names its type (e.g. queue-scorer)." $i) }}
+{{- fail (printf "ERROR: %s.plugins[%d] has no type: every plugin names its type (e.g. queue-scorer)." $.path $i) }}
 {{- end }}
 {{- $names = append $names ($plugin.name | default $plugin.type) }}
 {{- end }}
 {{- range $profile := $config.schedulingProfiles | default list }}
 {{- range $ref := $profile.plugins | default list }}
 {{- if not (has $ref.pluginRef $names) }}
-{{- fail (printf "ERROR: inferencePool.endpointPicker.config.schedulingProfiles %q refers to plugin %q, which config.plugins does not declare (declared: %s): add it to plugins or fix the pluginRef." (toString $profile.name) (toString $ref.pluginRef) (join ", " $names)) }}
-{{- end }}
+{{- fail (printf "ERROR: %s.schedulingProfiles %q refers to plugin %q, which its plugins do not declare (declared: %s): add it to plugins or fix the pluginRef." $.path (toString $profile.name) (toString $ref.pluginRef) (join ", " $names)) }}
 {{- end }}
 {{- end }}
 {{- end }}

@@ -1,10 +1,17 @@
 {{/*
-rocm-vllm.inferencePoolSelector: the InferencePool's matchLabels (YAML text): the model's serving pods; multi-node,
-the pods rocm-vllm.servingPodSelectorLabels picks: the LeaderWorkerSet group leaders (worker-index "0"), or every
-pod of a group with data parallel across nodes in hybrid load balancing (an API server per node).
+rocm-vllm.inferencePoolSelector: the InferencePool's matchLabels (YAML text): the model's serving pods (with
+disaggregation, the API pods of both pools, told apart by the picker's prefill-filter and decode-filter through
+llm-d.ai/role; rocm-vllm.podTemplate labels them); otherwise the pods rocm-vllm.servingPodSelectorLabels picks:
+multi-node, the LeaderWorkerSet group leaders (worker-index "0"), or every pod of a group with data parallel across
+nodes in hybrid load balancing (an API server per node).
 */}}
 {{- define "rocm-vllm.inferencePoolSelector" -}}
+{{- if .Values.disaggregation.enabled -}}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{ include "rocm-vllm.poolEndpointLabel" . }}
+{{- else -}}
 {{ include "rocm-vllm.servingPodSelectorLabels" . }}
+{{- end }}
 {{- end }}
 
 {{/*

@@ -31,7 +31,8 @@ request to the picked pod directly (not through the Service). */}}
 {{- $apiFrom = concat $apiFrom (include "rocm-vllm.inferencePoolGatewayPeers" . | fromJsonArray) }}
 {{- end }}
 {{- end }}
-{{- $api := dict "ports" (list (dict "port" "http" "protocol" "TCP")) }}
+{{- $apiPort := include "rocm-vllm.apiTargetPort" . }}
+{{- $api := dict "ports" (list (dict "port" (ternary $apiPort (atoi $apiPort) (eq $apiPort "http")) "protocol" "TCP")) }}
 {{- with $apiFrom }}{{ $_ := set $api "from" . }}{{ end }}
 {{- include "rocm-vllm.component.networkpolicy" (dict
   "ctx" .

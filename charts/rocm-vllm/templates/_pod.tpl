@@ -23,6 +23,11 @@ metadata:
     {{- with $.Values.podLabels }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
+    {{- with (index $.Values "_pool") }}
+    {{- if ne $role "worker" }}
+    {{- .endpointLabel | nindent 4 }}
+    {{- end }}
+    {{- end }}
   {{- $annotations := deepCopy ($.Values.podAnnotations | default dict) }}
   {{- with $.Values.fabric.networks }}
   {{- $_ := set $annotations "k8s.v1.cni.cncf.io/networks" . }}

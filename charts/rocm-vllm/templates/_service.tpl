@@ -13,6 +13,7 @@ rocm-vllm.service: the service object(s) of one model, from a root-like context 
   "annotations" .Values.service.annotations
   "type" .Values.service.type
   "port" .Values.service.port
+  "targetPort" (include "rocm-vllm.apiTargetPort" .)
   "nodePort" .Values.service.nodePort
   "trafficDistribution" .Values.service.trafficDistribution
   "selector" $selector) }}

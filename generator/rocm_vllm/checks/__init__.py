@@ -75,6 +75,7 @@ def resolve(recipe: Recipe, catalog: Catalog) -> Resolved:
 def all_checks() -> list[Check]:
     from rocm_vllm.checks import (
         catalog,
+        disaggregation,
         expert_parallel,
         image,
         lora,
@@ -103,6 +104,8 @@ def all_checks() -> list[Check]:
         scaling.check_scaling,
         vllm_cli.check_extra_args,
         vllm_cli.check_env,
+        disaggregation.check_disaggregation,
+        disaggregation.check_pools,
         routing.check_routing,
         lora.check_lora,
         startup.check_weight_sources,

@@ -29,7 +29,8 @@ def check_routing(resolved: Resolved, context: CheckContext) -> list[Finding]:
         most, replicas = recipe.replicas, f"{recipe.replicas} (deployment.replicas)"
     else:
         most, replicas = 1, "1 (the chart's default replica count)"
-    if most <= 1:
+    # Prefill/decode: the pool holds both pools' pods and the picker always chooses one of each role.
+    if most <= 1 and recipe.fields.get("disaggregation.connector") is None:
         findings.append(
             finding_at(
                 recipe.document,
