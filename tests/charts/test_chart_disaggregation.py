@@ -413,5 +413,5 @@ def test_each_pool_claims_its_own_gpus_through_dra(render_objects: Any) -> None:
 
 
 def test_scale_from_zero_is_refused_with_disaggregation(render_objects: Any) -> None:
-    with pytest.raises(InvalidInputError, match="disaggregation with keda.httpScaleFromZero"):
+    with pytest.raises(InvalidInputError, match=r"disaggregation with keda\.httpScaleFromZero"):
         render_objects(pd({"keda": {"httpScaleFromZero": {"enabled": True}}}))
