@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rocm_vllm.vllm_argv import last_flag_value
+
 ROLE_LABEL = (
     "llm-d.ai/role"  # llm-d-router v0.10.0 pkg/epp/framework/plugins/scheduling/filter/bylabel/roles.go
 )
@@ -28,28 +30,18 @@ class PoolPod:
     ports: tuple[int, ...]
 
 
-def _last_flag(args: list[str], flag: str) -> str | None:
-    found = None
-    for index, arg in enumerate(args):
-        if arg == flag and index + 1 < len(args):
-            found = args[index + 1]
-        elif arg.startswith(flag + "="):
-            found = arg.partition("=")[2]
-    return found
-
-
 def kv_listen_ports(template: Mapping[str, Any]) -> tuple[int, ...]:
     """The TCP ports a pod template's vLLM listens on for its KV connector (none without --kv-transfer-config)."""
     vllm = next((c for c in template["spec"]["containers"] if c["name"] == "vllm"), None)
     if vllm is None:
         return ()
     args = [str(a) for a in vllm.get("args", [])]
-    config_text = _last_flag(args, "--kv-transfer-config")
+    config_text = last_flag_value(args, "--kv-transfer-config")
     if config_text is None:
         return ()
     config = json.loads(config_text)
-    data_parallel = int(_last_flag(args, "--data-parallel-size") or 1)
-    tensor = int(_last_flag(args, "--tensor-parallel-size") or 1)
+    data_parallel = int(last_flag_value(args, "--data-parallel-size") or 1)
+    tensor = int(last_flag_value(args, "--tensor-parallel-size") or 1)
     env = {e["name"]: e.get("value") for e in vllm.get("env", [])}  # the last of a repeated name wins
     if config.get("kv_connector") == "NixlConnector":
         base = int(env.get("VLLM_NIXL_SIDE_CHANNEL_PORT") or NIXL_DEFAULT_SIDE_CHANNEL_PORT)

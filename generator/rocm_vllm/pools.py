@@ -7,11 +7,11 @@ field it inherits at the top level's.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from rocm_vllm.helm_values import merge_maps
 from rocm_vllm.recipe import Recipe, recipe_from_document
 from rocm_vllm.yamlio import LoadedDocument, PathPart
 
@@ -23,17 +23,6 @@ def is_disaggregated(recipe: Recipe) -> bool:
     return recipe.fields.get(f"{SECTION}.connector") is not None
 
 
-def merge_overlay(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
-    """`overlay` laid over `base` as Helm merges a values file: maps key by key, anything else (lists) replaces."""
-    out = copy.deepcopy(dict(base))
-    for key, value in overlay.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = merge_overlay(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
 def overlay_of(document: LoadedDocument, role: str) -> dict[str, Any]:
     section = document.data.get(SECTION) if isinstance(document.data, Mapping) else None
     overlay = section.get(role) if isinstance(section, Mapping) else None
@@ -43,7 +32,7 @@ def overlay_of(document: LoadedDocument, role: str) -> dict[str, Any]:
 def pool_document(document: LoadedDocument, role: str | None) -> LoadedDocument:
     """The document of one pool (None: the shared top level alone), without the disaggregation section."""
     shared = {k: v for k, v in document.data.items() if k != SECTION}
-    data = merge_overlay(shared, overlay_of(document, role)) if role else shared
+    data = merge_maps(shared, overlay_of(document, role)) if role else shared
     lines: dict[tuple[PathPart, ...], int] = {
         parts: line for parts, line in document.lines.items() if not parts or parts[0] != SECTION
     }

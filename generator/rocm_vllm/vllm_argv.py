@@ -20,6 +20,7 @@ exactly one message per wrong flag (a chart-owned flag is one finding, its value
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 OPTIMIZATION_LEVEL = "--optimization-level"
@@ -49,6 +50,17 @@ class Problem:
 class ReadArgv:
     options: tuple[Option, ...]
     problems: tuple[Problem, ...]
+
+
+def last_flag_value(args: Sequence[str], flag: str) -> str | None:
+    """The last value given to `flag` in `args` (`--flag v` or `--flag=v`), as argparse keeps it; None when absent."""
+    found = None
+    for index, arg in enumerate(args):
+        if arg == flag and index + 1 < len(args):
+            found = args[index + 1]
+        elif arg.startswith(flag + "="):
+            found = arg.partition("=")[2]
+    return found
 
 
 def _looks_like_flag(token: str) -> bool:

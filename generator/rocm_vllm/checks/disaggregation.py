@@ -7,6 +7,7 @@ from rocm_vllm.checks import CheckContext, Resolved, all_checks, resolve
 from rocm_vllm.findings import Finding, finding_at
 from rocm_vllm.pools import POOLS, SECTION, in_overlay, is_disaggregated, pool_recipe
 from rocm_vllm.recipe import Recipe
+from rocm_vllm.vllm_argv import last_flag_value
 from rocm_vllm.yamlio import PathPart, parse_path
 
 CHECK = "disaggregation"
@@ -21,17 +22,6 @@ MUST_MATCH: tuple[tuple[tuple[str, ...], str], ...] = (
     (("precision", "kvCacheDtype"), "precision.kvCacheDtype"),
     (("serving", "maxModelLen"), "serving.maxModelLen"),
 )
-
-
-def _flag_value(args: tuple[str, ...], flag: str) -> str | None:
-    """The last value given to `flag` in `args` (`--flag v` or `--flag=v`), as argparse keeps it."""
-    found = None
-    for index, arg in enumerate(args):
-        if arg == flag and index + 1 < len(args):
-            found = args[index + 1]
-        elif arg.startswith(flag + "="):
-            found = arg.partition("=")[2]
-    return found
 
 
 def _typed(recipe: Recipe, parts: tuple[str, ...]) -> object:
@@ -116,7 +106,7 @@ def check_disaggregation(resolved: Resolved, context: CheckContext) -> list[Find
                 )
             )
     blocks = {
-        role: _flag_value(pool.extra_args, "--block-size")
+        role: last_flag_value(pool.extra_args, "--block-size")
         for role, pool in zip(POOLS, (prefill, decode), strict=True)
     }
     if blocks["prefill"] != blocks["decode"]:
@@ -134,7 +124,7 @@ def check_disaggregation(resolved: Resolved, context: CheckContext) -> list[Find
         missing = [
             role
             for role, pool in zip(POOLS, (prefill, decode), strict=True)
-            if _flag_value(pool.extra_args, "--attention-backend") != "ROCM_ATTN"
+            if last_flag_value(pool.extra_args, "--attention-backend") != "ROCM_ATTN"
         ]
         # A pool without its own vllm.extraArgs inherits the top level's: name the list the user has to edit.
         places = {_pool_parts(resolved, role, ("vllm", "extraArgs")) for role in missing}
