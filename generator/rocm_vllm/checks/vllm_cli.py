@@ -47,7 +47,15 @@ def check_extra_args(resolved: Resolved, context: CheckContext) -> list[Finding]
             "--" + option.name.removeprefix("--no-") if option.name.startswith("--no-") else option.name
         )
         owner = owned.get(option.name) or owned.get(positive)
-        if owner is not None:
+        if owner is not None and owner == "launch.mode" and not r.is_multi_node:
+            # On one node the chart passes no executor backend and vLLM picks mp itself; launch.mode is only
+            # read for multi-node groups, so pointing at it would send the user to a field that changes nothing.
+            add(
+                option.index,
+                f"{option.name} is for multi-node launches (launch.mode); on one node vLLM uses mp by default: "
+                "remove the flag",
+            )
+        elif owner is not None:
             add(
                 option.index,
                 f"{option.name} is set by the chart from {owner}; set that field instead of passing the flag",
