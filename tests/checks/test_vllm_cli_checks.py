@@ -36,8 +36,15 @@ def findings(data: dict[str, object], context: CheckContext | None = None) -> li
 
 
 def test_a_chart_owned_flag_and_its_value_are_one_finding() -> None:
+    (finding,) = findings(recipe_data(["--tensor-parallel-size", "8"]))
+    assert finding[0] == "vllm-flags" and "set by the chart from parallelism.tensor" in finding[2]
+
+
+def test_the_executor_backend_on_one_node_is_one_finding_saying_to_remove_it() -> None:
+    """launch.mode is read only for multi-node groups, so a single-node recipe is told vLLM's default instead."""
     (finding,) = findings(recipe_data(["--distributed-executor-backend", "mp"]))
-    assert finding[0] == "vllm-flags" and "set by the chart from launch.mode" in finding[2]
+    assert finding[0] == "vllm-flags"
+    assert "on one node vLLM uses mp by default: remove the flag" in finding[2]
 
 
 @pytest.mark.parametrize(
