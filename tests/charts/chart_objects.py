@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 # A two-node group of 8 MI300X per node (TP 8 x PP 2), the multi-node case most chart tests start from.
@@ -53,3 +54,22 @@ def pod_specs(objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def container(template: dict[str, Any]) -> dict[str, Any]:
     (vllm,) = [c for c in template["spec"]["containers"] if c["name"] == "vllm"]
     return vllm
+
+
+def assert_render_refused(
+    render: Callable[..., Any],
+    values: dict[str, Any],
+    api_versions: tuple[str, ...] | None,
+    expected: list[str],
+) -> None:
+    """Rendering `values` (with `api_versions` when given) fails, and the message holds every text of `expected`."""
+    from rocm_vllm.errors import InvalidInputError
+
+    kwargs = {} if api_versions is None else {"api_versions": api_versions}
+    try:
+        render(values, **kwargs)
+    except InvalidInputError as error:
+        for text in expected:
+            assert text in str(error)
+    else:
+        raise AssertionError(f"the render succeeded; expected a failure naming {expected}")
