@@ -197,10 +197,12 @@ def test_llama_70b_plan_on_mi300x_by_hand() -> None:
     budget = math.ceil(206_141_652_992 * 0.9)  # vLLM requests ceil(total x utilization)
     assert plan.budget_bytes == budget == 185_527_487_693
     assert plan.weight_bytes_per_gpu == pytest.approx(weights)
-    kv = budget - weights - 713_031_680 - NON_TORCH_BYTES
+    # torch's RCCL communicator for the 8-rank tensor-parallel group: 189 connections x 8 MiB (tp_buffers.py)
+    assert plan.communication_bytes == 189 * 8 * 2**20
+    kv = budget - weights - 713_031_680 - NON_TORCH_BYTES - 189 * 8 * 2**20
     assert plan.kv_budget_bytes_per_gpu == pytest.approx(kv)
     # blocks = kv // (16 x 1 head x 128 x 2 x 2 B) // 80 layers; tokens = blocks x 16
-    assert plan.kv_tokens == int(kv) // 8192 // 80 * 16 == 4_078_528
+    assert plan.kv_tokens == int(kv) // 8192 // 80 * 16 == 4_039_824
     assert plan.max_length_sequences == plan.kv_tokens // 8192
     # Decode: (141.2e9 B weights - 128,256 x 8192 x 2 B embedding table) / 8 + 8192 x 40,960 B KV per GPU
     per_gpu = (141.2e9 - 128_256 * 8192 * 2) / 8 + 8192 * 40_960

@@ -29,9 +29,11 @@ def test_dense_llama_70b_tp8_by_hand() -> None:
     # 2 x 80 layers x 8 KV heads x 128 x 2 bytes; one KV head per GPU at TP 8
     assert memory.kv_bytes_per_token == 327_680 and memory.kv_bytes_per_token_per_gpu == 40_960
     # ceil(0.9 x 206,141,652,992) - 17,638,096,896 weights - 713,031,680 activations (8192 tokens x 2 B x
-    # (4 x 8192 + 3 x 28672 / 8)) - 107,374,182 non-torch = 167,068,984,935 B; // 8192 B pages // 80 layers
-    # = 254,927 blocks of 16 tokens
-    assert memory.kv_tokens == 254_927 * 16 == 4_078_832 and memory.max_length_sequences == 497
+    # (4 x 8192 + 3 x 28672 / 8)) - 107,374,182 non-torch - 1,585,446,912 torch's RCCL communicator for the
+    # tensor-parallel group (189 connections x 8 MiB) = 165,483,538,023 B; // 8192 B pages // 80 layers
+    # = 252,507 blocks of 16 tokens
+    assert memory.communication_bytes == 1_585_446_912
+    assert memory.kv_tokens == 252_507 * 16 == 4_040_112 and memory.max_length_sequences == 493
     # Each GPU reads per step: (141,104,775,168 B weights - 2,101,346,304 B embedding table) / 8 and
     # 8192 x 40,960 B of KV = 17,710,972,928 B; at 5.3 TB/s
     assert memory.decode_tokens_per_s_bound == pytest.approx(5.3e12 / 17_710_972_928)
@@ -47,7 +49,11 @@ def test_mla_deepseek_r1_tp8_at_160k_by_hand() -> None:
     assert memory.weight_bytes_per_gpu == pytest.approx(83_878_174_720)
     # 61 x (512 + 64) x 2 bytes; the MLA latent is replicated on every tensor rank, not split
     assert memory.kv_bytes_per_token == 70_272 and memory.kv_bytes_per_token_per_gpu == 70_272
-    assert memory.kv_tokens == 1_436_672 and memory.max_length_sequences == 8
+    # ceil(0.9 x 206,141,652,992) - 83,878,174,720 weights - 583,008,256 activations - 107,374,182 non-torch
+    # - 1,585,446,912 RCCL communicator (8 ranks) = 99,373,483,623 B; // (16 x 576 x 2 B) // 61 layers
+    # = 88,382 blocks of 16 tokens
+    assert memory.communication_bytes == 189 * 8 * 2**20
+    assert memory.kv_tokens == 88_382 * 16 == 1_414_112 and memory.max_length_sequences == 8
     # Routed experts: 58 MoE layers x 256 x 3 x 7168 x 2048 = 653,908,770,816 params; the rest
     # 17,116,626,944.  Active = rest + 8/256 of the experts = 37,551,276,032 B (FP8); less the
     # 129,280 x 7168 embedding table = 36,624,596,992 B over 8 GPUs, plus the WHOLE latent KV on each

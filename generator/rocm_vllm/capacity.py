@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 
 from rocm_vllm.catalog import BYTES_PER_WEIGHT, Checkpoint, GpuSpec, ModelSpec
+from rocm_vllm.tp_buffers import communication_bytes
 
 # vLLM 0.23.0 sizes the KV cache as (docs/research/issue-12-facts.md section 2.1, vllm/v1/worker/gpu_worker.py):
 #   requested = ceil(total HBM x gpu_memory_utilization)
@@ -26,8 +27,9 @@ from rocm_vllm.catalog import BYTES_PER_WEIGHT, Checkpoint, GpuSpec, ModelSpec
 # tensors are freed before the sampler runs, so the peak is the larger of the two.  Non-torch memory (HIP
 # runtime, allocator pools, communication buffers allocated outside PyTorch) is the residual of the one tight
 # public calibration point (C1: Gemma-3-4B on one MI300X, vLLM 0.23.0: 172.52 GiB requested - 162.84 GiB KV -
-# 8.58 GiB weights = 1.10 GiB, of which this model's activation estimate is 1.00 GiB).  Multi-GPU
-# communication buffers were not calibrated (no public log with all terms was found).
+# 8.58 GiB weights = 1.10 GiB, of which this model's activation estimate is 1.00 GiB).  Tensor parallelism adds
+# the communication buffers the profile run creates (tp_buffers.py: torch's RCCL communicator, and AITER's
+# custom all-reduce when AITER is on).
 NON_TORCH_BYTES = int(0.10 * 2**30)
 BLOCK_SIZE = 16  # vLLM's default KV block size; capacities are whole blocks
 # EngineArgs.get_batch_defaults (vllm/engine/arg_utils.py:2287-2335, 0.23.0): `vllm serve` on GPUs with at
@@ -383,11 +385,12 @@ class MemoryPlan:
     fitted_max_model_len: int  # the longest length that fits (what `--max-model-len -1` picks)
     decode_tokens_per_s_bound: float  # batch 1, one max-length context, per engine replica
     lora_bytes_per_gpu: float = 0.0  # LoRA slots vLLM preallocates (0 without --enable-lora)
+    communication_bytes: float = 0.0  # tensor-parallel buffers the profile run creates (tp_buffers.py)
 
     @property
     def reserve_bytes(self) -> float:
         """Everything vLLM keeps besides weights and KV cache."""
-        return self.activation_bytes + self.non_torch_bytes
+        return self.activation_bytes + self.non_torch_bytes + self.communication_bytes
 
     @property
     def weights_fit(self) -> bool:
@@ -417,10 +420,13 @@ def plan_memory(
     chunked_prefill: bool = True,
     redundant_experts: int = 0,
     lora: LoraSlots | None = None,
+    aiter_allreduce: bool = False,
 ) -> MemoryPlan:
     """One GPU's memory for a layout.  `max_model_len` -1 is vLLM's fit-to-memory: the longest length
     (up to the model's positions) whose request fits the KV cache.  With `lora`, the LoRA slots vLLM
-    preallocates at model load count like weights (they are allocated before the KV cache is sized)."""
+    preallocates at model load count like weights (they are allocated before the KV cache is sized).
+    `aiter_allreduce`: the recipe turns AITER on with torch.compile (tp_buffers.aiter_allreduce_fusion), so at
+    tensor parallelism above 1 AITER's all-reduce buffers count too."""
     batched, seqs = scheduler_batch(
         gpu, max_model_len, max_num_batched_tokens, max_num_seqs, chunked_prefill=chunked_prefill
     )
@@ -442,7 +448,8 @@ def plan_memory(
     budget = float(math.ceil(gpu.memory_bytes * gpu_memory_utilization))
     activation = activation_peak_bytes(model, tensor, batched, seqs)
     lora_bytes = lora_bytes_per_gpu(model, lora, tensor, pipeline, data, expert) if lora else 0.0
-    kv_budget = max(0.0, budget - per_gpu_weights - lora_bytes - activation - NON_TORCH_BYTES)
+    communication = communication_bytes(tensor, aiter_allreduce=aiter_allreduce, arch=gpu.arch)
+    kv_budget = max(0.0, budget - per_gpu_weights - lora_bytes - activation - NON_TORCH_BYTES - communication)
     fitted = fit_max_model_len(layout, kv_budget, model, batched)
     length = max_model_len if max_model_len > 0 else fitted
     kv_tokens = layout.tokens(kv_budget, length, batched) if length else 0
@@ -465,6 +472,7 @@ def plan_memory(
             model, weights, gpu, element, tensor, length, data=data, expert=expert
         ),
         lora_bytes_per_gpu=lora_bytes,
+        communication_bytes=float(communication),
     )
 
 

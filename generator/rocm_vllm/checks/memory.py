@@ -5,7 +5,10 @@ from __future__ import annotations
 from rocm_vllm.capacity import gib, plan_memory, scheduler_batch
 from rocm_vllm.checks import CheckContext, Resolved
 from rocm_vllm.checks.lora import lora_slots
+from rocm_vllm.fields import field_table
 from rocm_vllm.findings import Finding, finding_at
+from rocm_vllm.tp_buffers import aiter_allreduce_fusion
+from rocm_vllm.vllm_argv import read_argv
 
 CHECK = "memory"
 
@@ -69,6 +72,12 @@ def check_batch(resolved: Resolved, context: CheckContext) -> list[Finding]:
     return [finding_at(r.document, ("vllm", "extraArgs"), CHECK, problem) for problem in problems]
 
 
+def uses_aiter_allreduce(resolved: Resolved, context: CheckContext) -> bool:
+    """Whether the recipe's env and flags make vLLM build AITER's custom all-reduce (tp_buffers.py)."""
+    flags = {**dict.fromkeys(field_table().owned_flags(), "value"), **context.flags()}
+    return aiter_allreduce_fusion(resolved.recipe.env, read_argv(resolved.recipe.extra_args, flags).options)
+
+
 def check_memory(resolved: Resolved, context: CheckContext) -> list[Finding]:
     r, model, gpu, checkpoint = resolved.recipe, resolved.model, resolved.gpu, resolved.checkpoint
     if model is None or gpu is None or checkpoint is None:
@@ -93,6 +102,7 @@ def check_memory(resolved: Resolved, context: CheckContext) -> list[Finding]:
         chunked_prefill=chunked_prefill_flag(r.extra_args),
         redundant_experts=r.redundant_experts or 0,
         lora=lora_slots(r, model.native_dtype),
+        aiter_allreduce=uses_aiter_allreduce(resolved, context),
     )
     lora_note = (
         f" plus {gib(plan.lora_bytes_per_gpu)} of LoRA slots (lora.maxLoras x maxLoraRank)"
@@ -108,7 +118,8 @@ def check_memory(resolved: Resolved, context: CheckContext) -> list[Finding]:
                 CHECK,
                 f"weights need {gib(plan.weight_bytes_per_gpu)} per GPU{lora_note} plus {gib(plan.reserve_bytes)} "
                 "that vLLM's "
-                f"profile run keeps (activations at {plan.max_num_batched_tokens} batched tokens, non-torch), but "
+                f"profile run keeps (activations at {plan.max_num_batched_tokens} batched tokens, non-torch"
+                f"{', tensor-parallel buffers' if plan.communication_bytes else ''}), but "
                 f"{r.gpu_memory_utilization} x {gib(gpu.memory_bytes)} gives {gib(plan.budget_bytes)}; "
                 "add GPUs (tensor/pipeline, or data with expert: true for a MoE model), quantize (quantization: "
                 "fp8), raise gpuMemoryUtilization"
