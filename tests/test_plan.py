@@ -182,3 +182,20 @@ def test_a_feasible_wide_ep_layout_generates_values_that_render_one_nodes_ranks_
     assert args[0] == "dp-launch"
     assert args[args.index("--data-parallel-size") + 1] == "16"
     assert args[args.index("--data-parallel-size-local") + 1] == "8"
+
+
+def test_aiter_takes_its_all_reduce_buffers_from_the_kv_cache_above_tp1() -> None:
+    """--aiter sizes for VLLM_ROCM_USE_AITER=1: at TP 1 nothing changes; at TP 2 AITER's 3 GiB + 8 MiB all-reduce
+    comes out of each GPU's KV cache (163,840 B per token per GPU for Llama-3.1-70B at TP 2), and the in-memory
+    recipe the checks ran on carries the env, so validate and plan agree."""
+    off, on = (
+        plan_layouts(
+            PlanRequest(model="meta-llama/Llama-3.1-70B-Instruct", gpu="MI300X", aiter=a), default_context()
+        )
+        for a in (False, True)
+    )
+    assert _layout(off, 1, 1, 1).kv_tokens == _layout(on, 1, 1, 1).kv_tokens
+    lost = _layout(off, 2, 1, 1).kv_tokens - _layout(on, 2, 1, 1).kv_tokens
+    assert lost == pytest.approx((3 * 2**30 + 8 * 2**20) / 163_840, abs=16)
+    assert _layout(on, 2, 1, 1).recipe["vllm"]["env"] == {"VLLM_ROCM_USE_AITER": "1"}
+    assert "AITER on (VLLM_ROCM_USE_AITER=1)" in render_plan_text(on)

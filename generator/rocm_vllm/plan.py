@@ -35,6 +35,7 @@ class PlanRequest:
     gpu_memory_utilization: float = field_table().row("serving.gpuMemoryUtilization").default
     max_loras: int | None = None  # LoRA slots to count (vLLM --max-loras); None with no rank: no LoRA
     max_lora_rank: int | None = None
+    aiter: bool = False  # the recipe would set VLLM_ROCM_USE_AITER=1: count AITER's all-reduce at TP > 1
 
     @property
     def lora(self) -> dict[str, int] | None:
@@ -107,6 +108,7 @@ class Layout:
                     "kvCacheBytesPerToken": m.kv_bytes_per_token,
                     "kvCacheBytesPerTokenPerGpu": int(m.kv_bytes_per_token_per_gpu),
                     "kvCacheTokens": self.kv_tokens,
+                    "reserveBytesPerGpu": int(m.reserve_bytes),
                     "maxLengthSequences": self.max_length_sequences,
                     "decodeTokensPerSecondBound": round(m.decode_tokens_per_s_bound, 1),
                 }
@@ -207,6 +209,8 @@ def plan_layouts(request: PlanRequest, context: CheckContext) -> PlanResult:
             data["launch"] = {"mode": "mp"}
         if request.lora:
             data["lora"] = dict(request.lora)
+        if request.aiter:
+            data["vllm"] = {"env": {"VLLM_ROCM_USE_AITER": "1"}}
         _, findings = check_recipe_data(data, context, source="plan")
         # The name is a placeholder and plan has no adapters: only the layout's own findings count.
         reasons = tuple(
@@ -232,6 +236,7 @@ def plan_layouts(request: PlanRequest, context: CheckContext) -> PlanResult:
             )
             if request.lora
             else None,
+            aiter_allreduce=request.aiter,
         )
         result.layouts.append(
             Layout(
@@ -255,7 +260,8 @@ def render_plan_text(result: PlanResult) -> str:
         f"{result.hf_id} ({result.model_name}) on {r.gpu}, {r.gpus_per_node} GPUs per node, "
         f"maxModelLen {result.max_model_len}, dtype {r.dtype}, quantization {r.quantization or 'none'}, "
         f"kvCacheDtype {r.kv_cache_dtype}, gpuMemoryUtilization {r.gpu_memory_utilization}"
-        + (f", LoRA {r.lora['maxLoras']} slot(s) of rank {r.lora['maxLoraRank']}" if r.lora else ""),
+        + (f", LoRA {r.lora['maxLoras']} slot(s) of rank {r.lora['maxLoraRank']}" if r.lora else "")
+        + (", AITER on (VLLM_ROCM_USE_AITER=1)" if r.aiter else ""),
         "",
         f"{'TP':>3} {'PP':>3} {'DP':>3} {'EP':>3} {'nodes':>5} {'GPUs':>4}  {'weights/GPU':>11}  {'KV B/token':>10}  "
         f"{'KV tokens':>10}  {'max-len seqs':>12}  {'decode tok/s <=':>15}"
@@ -287,7 +293,10 @@ def render_plan_text(result: PlanResult) -> str:
         "",
         "KV B/token: whole model, one token. KV tokens: all data-parallel engines of a replica together. "
         "decode tok/s: memory-bandwidth upper bound per engine at batch 1 with a max-length context "
-        "(active experts only; MLA's latent KV read whole on every tensor rank)."
+        "(active experts only; MLA's latent KV read whole on every tensor rank). Above TP 1 the KV tokens "
+        "leave room for torch's RCCL communicator"
+        + (" and AITER's 3 GiB all-reduce" if r.aiter else " (with --aiter, also AITER's 3 GiB all-reduce)")
+        + "."
         + (
             " LoRA/GPU: the slots vLLM preallocates for --max-loras adapters of --max-lora-rank on every "
             "attention and MLP projection, taken from the KV cache."

@@ -102,6 +102,21 @@ def test_plan_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert any(not layout["feasible"] for layout in payload["layouts"])
 
 
+def test_plan_aiter_counts_its_buffers_in_json(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["plan", "meta-llama/Llama-3.1-70B-Instruct", "--gpu", "MI300X", "--format", "json"]
+    assert main(args) == 0
+    off = json.loads(capsys.readouterr().out)
+    assert main([*args, "--aiter"]) == 0
+    on = json.loads(capsys.readouterr().out)
+    assert (off["aiter"], on["aiter"]) == (False, True)
+    tp2 = [
+        next(row for row in payload["layouts"] if (row["tensor"], row["pipeline"]) == (2, 1))
+        for payload in (off, on)
+    ]
+    assert tp2[1]["reserveBytesPerGpu"] - tp2[0]["reserveBytesPerGpu"] == 3 * 2**30 + 8 * 2**20
+    assert tp2[1]["kvCacheTokens"] < tp2[0]["kvCacheTokens"]
+
+
 def test_plan_no_feasible_layout_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plan", "deepseek-r1", "--gpu", "MI210", "--gpus-per-node", "4", "--max-nodes", "1"]) == 1
     assert "(no feasible layout)" in capsys.readouterr().out

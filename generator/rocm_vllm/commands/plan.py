@@ -45,6 +45,12 @@ from rocm_vllm.errors import ExitCode
     help="vLLM --max-lora-rank of the LoRA slots (with --max-loras, default 1).",
 )
 @click.option(
+    "--aiter/--no-aiter",
+    default=False,
+    show_default=True,
+    help="Size for VLLM_ROCM_USE_AITER=1 (MI300X/MI325X/MI355X): above TP 1 AITER's all-reduce takes 3 GiB per GPU.",
+)
+@click.option(
     "--all", "show_all", is_flag=True, help="JSON: include infeasible layouts (text always lists them)."
 )
 @output_format_option
@@ -61,6 +67,7 @@ def plan(
     gpu_memory_utilization: float,
     max_loras: int | None,
     max_lora_rank: str | None,
+    aiter: bool,
     show_all: bool,
     output_format: str,
     catalog_dirs: tuple[Path, ...],
@@ -103,6 +110,7 @@ def plan(
         gpu_memory_utilization=gpu_memory_utilization,
         max_loras=max_loras,
         max_lora_rank=int(max_lora_rank) if max_lora_rank else None,
+        aiter=aiter,
     )
     result = plan_layouts(request, check_context(catalog_dirs))
     if output_format == "json":
@@ -113,6 +121,7 @@ def plan(
             "gpu": gpu,
             "gpusPerNode": gpus_per_node,
             "maxModelLen": result.max_model_len,
+            "aiter": aiter,
             "layouts": [layout.as_dict() for layout in layouts],
         }
         write_out(json.dumps(payload, indent=2, sort_keys=True) + "\n")
