@@ -163,6 +163,7 @@ class Point:
     max_num_batched_tokens: int | None = None  # None: vLLM 0.23.0's serve default for the GPU
     max_num_seqs: int | None = None  # None: the serve default (1024 on MI300-class GPUs, 256 on smaller ones)
     aiter_allreduce: bool = False  # the log shows AITER's custom all-reduce built ("allreduce_rms" fusion)
+    chunked_prefill: bool = True  # False: the profile run is one max_model_len batch (V0 without chunking)
     # "Available KV cache memory: X GiB" and "Maximum concurrency for L tokens per request: Y x", when logged
     printed_kv_gib: float | None = None
     printed_concurrency: float | None = None
@@ -342,6 +343,29 @@ POINTS = [
         aiter_allreduce=True,  # the env says so; the GPU's arch rules it out
         printed_kv_gib=41.30,
     ),
+    *(
+        Point(
+            f"B1 Llama-3.1-8B fp16, 1 x MI300X, util {util}, no chunked prefill, V0 engine",
+            replace(LLAMA_3_8B, max_position_embeddings=131_072),
+            # "model weights take 15.30GiB"
+            Checkpoint("meta-llama/Llama-3.1-8B-Instruct", "float16", weight_bytes=int(15.30 * GIB)),
+            MI300X_BARE,
+            1,
+            131_072,
+            "auto",
+            blocks * 16,
+            0.05,
+            "tight: github.com/cmontemuino/amd-mi300x-ml-benchmarks @ 40ecc2f, datasets/sample-results/logs/"
+            f"Llama-3.1-8B_latency_bs1_in128_out128_float16_mem{util}_*.log: image rocm/vllm:rocm6.4.1_vllm_0.9.1_"
+            "20250715 (vLLM 0.9.2.dev364, VLLM_USE_V1=0), 'total_gpu_memory (191.98GiB)', max_model_len 131072 "
+            "without chunked prefill, so the profile run is one 131,072-token batch: 'PyTorch activation peak "
+            f"memory takes 14.63GiB' (this model: 14.50), '# rocm blocks: {blocks}'. Checks the activation "
+            "term at a batch 16 times the V1 default.",
+            gpu_memory_utilization=util,
+            chunked_prefill=False,
+        )
+        for util, blocks in ((0.9, 72_800), (0.8, 62_971))
+    ),
     Point(
         "C9 gemma-3-27b-it BF16, 1 x MI300X (inferred), vLLM 0.11.0rc2 (weak)",
         GEMMA_3_27B,
@@ -413,6 +437,7 @@ def _plan(point: Point) -> MemoryPlan:
         max_num_batched_tokens=point.max_num_batched_tokens,
         max_num_seqs=point.max_num_seqs,
         aiter_allreduce=point.aiter_allreduce,
+        chunked_prefill=point.chunked_prefill,
     )
 
 
@@ -444,7 +469,8 @@ def test_kv_layout_turns_the_logged_kv_memory_into_the_logged_concurrency(point:
 
 
 def test_six_points_are_tight_and_the_logs_pin_the_kv_arithmetic() -> None:
-    """Issue 12 asks for at least six calibration points within 5%; nine are (C1, C7 x 2, C8, A1-A4, D1)."""
+    """Issue 12 asks for at least six calibration points within 5%; eleven are (C1, C7 x 2, C8, A1-A4, D1,
+    B1 x 2)."""
     assert sum(1 for p in POINTS if p.tolerance <= 0.05) >= 6
     assert len(LOGGED_KV) >= 6
 
