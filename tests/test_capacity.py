@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -145,6 +146,22 @@ def test_gpt_oss_counts_only_the_experts_as_mxfp4() -> None:
     # parameter as MXFP4 (57.8 GiB), the issue's "~5% low"
     assert weights.total / 2**30 == pytest.approx(60.69, abs=0.01)
     assert weights.total / (model.total_params * 4.25 / 8) == pytest.approx(1.0503, abs=1e-3)
+
+
+def test_quantized_checkpoints_keep_the_embedding_table_and_lm_head_in_bf16() -> None:
+    """FP8 (and every other quantized format) covers linear layers only: Llama 3.1 70B's 2 x 128,256 x 8192
+    embedding and LM-head parameters stay 2 bytes, the rest take one; tied, the table counts once."""
+    tables = 2 * 128_256 * 8192
+    fp8 = weight_bytes(LLAMA_70B, Checkpoint("x/fp8", "fp8"), None, "auto")
+    assert fp8.total == pytest.approx((70.6e9 - tables) * 1 + tables * 2)
+    assert fp8.embedding == pytest.approx(tables / 2 * 2)  # one table row per token, read in BF16
+    online = weight_bytes(LLAMA_70B, BF16, "fp8", "auto")  # --quantization fp8 on a BF16 checkpoint
+    assert online.total == pytest.approx(fp8.total)
+    assert weight_bytes(LLAMA_70B, BF16, None, "auto").total == pytest.approx(70.6e9 * 2)
+    tied = replace(LLAMA_70B, tied_embeddings=True, total_params=70.6e9 - tables / 2)
+    assert weight_bytes(tied, Checkpoint("x/fp8", "fp8"), None, "auto").total == pytest.approx(
+        (70.6e9 - tables) * 1 + tables / 2 * 2
+    )
 
 
 def test_expert_parallel_spreads_experts_over_data_ranks() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rocm_vllm.catalog import load_catalog
+from rocm_vllm.catalog import load_catalog, model_from_entry
 from rocm_vllm.catalog.hf_config import entry_from_config, load_config, model_from_config_file
 from rocm_vllm.errors import InvalidInputError
 
@@ -62,6 +62,16 @@ def test_gemma_pattern_and_text_config() -> None:
     entry = _entry("gemma-3-4b-it.json")
     assert (entry["numLayers"], entry["numSlidingLayers"], entry["slidingWindow"]) == (34, 29, 1024)
     assert entry["vocabSize"] == 262_208 and entry["headDim"] == 256
+
+
+def test_tied_embeddings_are_recorded_and_counted_once() -> None:
+    config = _config("deepseek-v3.json")
+    untied = entry_from_config(config, "org/model")
+    tied = entry_from_config({**config, "tie_word_embeddings": True}, "org/model")
+    assert "tieWordEmbeddings" not in untied and tied["tieWordEmbeddings"] is True
+    assert untied["totalParams"] - tied["totalParams"] == 129_280 * 7168  # the LM head's own table
+    model = model_from_entry("tied", tied, "test")
+    assert model.tied_embeddings
 
 
 def test_awq_bits_and_group_size() -> None:

@@ -99,31 +99,47 @@ class WeightBytes:
         return self.routed_experts / self.total if self.total else 0.0
 
 
+def embedding_params(model: ModelSpec) -> float:
+    """The input embedding table and, unless tied to it, the LM head: vocab x hidden each."""
+    return float((model.vocab_size or 0) * model.hidden_size * (1 if model.tied_embeddings else 2))
+
+
 def weight_bytes(
     model: ModelSpec, checkpoint: Checkpoint, quantization: str | None, dtype: str
 ) -> WeightBytes:
     """Exact bytes per part: routed experts in the checkpoint's expert format, the rest in its own
-    (mixed-precision checkpoints such as gpt-oss keep attention, router and embeddings in BF16)."""
+    (mixed-precision checkpoints such as gpt-oss keep attention, router and embeddings in BF16).  A quantized
+    format never covers the embedding table and LM head: vLLM's FP8, MXFP4/Quark, AWQ/GPTQ and compressed-tensors
+    methods quantize linear layers only (VocabParallelEmbedding/ParallelLMHead stay unquantized unless a method
+    opts in), so they are counted in the activation dtype."""
     storage = weight_storage_dtype(checkpoint, quantization, dtype)
     other = storage
     if storage == checkpoint.weight_dtype and checkpoint.other_weight_dtype:
         other = checkpoint.other_weight_dtype
+    float_bytes = 4.0 if (model.native_dtype if dtype == "auto" else dtype) in {"float32", "float"} else 2.0
     expert_params = routed_expert_params(model)
-    other_params = model.total_params - expert_params
+    table_params = min(embedding_params(model), model.total_params - expert_params)
+    other_params = model.total_params - expert_params - table_params
     experts = expert_params * BYTES_PER_WEIGHT.get(storage, 2.0)
-    rest = other_params * BYTES_PER_WEIGHT.get(other, 2.0)
+    tables = table_params * max(BYTES_PER_WEIGHT.get(other, 2.0), float_bytes)
+    rest = other_params * BYTES_PER_WEIGHT.get(other, 2.0) + tables
     total = experts + rest
     if checkpoint.weight_bytes and storage == checkpoint.weight_dtype:
         scale = checkpoint.weight_bytes / total if total else 1.0
-        experts, rest, total = experts * scale, rest * scale, float(checkpoint.weight_bytes)
+        experts, rest, tables, total = (
+            experts * scale,
+            rest * scale,
+            tables * scale,
+            float(checkpoint.weight_bytes),
+        )
     active_share = (
         (model.experts_per_token or 0) / model.num_experts if model.is_moe and model.num_experts else 0.0
     )
     active = (
         rest + experts * active_share if expert_params else total * (model.active_params / model.total_params)
     )
-    embedding = (model.vocab_size or 0) * model.hidden_size * BYTES_PER_WEIGHT.get(other, 2.0)
-    return WeightBytes(total=total, routed_experts=experts, active=active, embedding=min(embedding, active))
+    table = tables / (1 if model.tied_embeddings else 2) if table_params else 0.0
+    return WeightBytes(total=total, routed_experts=experts, active=active, embedding=min(table, active))
 
 
 def model_weight_bytes(

@@ -80,7 +80,7 @@ def test_generate_writes_stamped_values_and_a_helmrelease(tmp_path: Path) -> Non
     assert set(values["models"]) == {"llama-8b", "llama-70b", "llama-405b"}
     assert values["cache"] == {
         "mode": "perStack",
-        "size": "1074Gi",
+        "size": "1075Gi",
         "values": {"download": {"hfTokenSecret": {"name": "hf-token"}}},
     }
     release = yaml.safe_load((releases / f"{EXAMPLE}.yaml").read_text())

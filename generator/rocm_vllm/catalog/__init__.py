@@ -142,6 +142,7 @@ class ModelSpec:
     num_sliding_layers: int = 0  # layers attending only the last sliding_window tokens
     attention_chunk_size: int | None = None
     num_chunked_layers: int = 0  # chunked local attention layers (Llama 4's RoPE layers)
+    tied_embeddings: bool = False  # config.json tie_word_embeddings: the LM head shares the input embedding
 
     @property
     def num_full_attention_layers(self) -> int:
@@ -318,6 +319,7 @@ def _model_from_entry(name: str, entry: Mapping[str, Any], where: str) -> ModelS
         num_sliding_layers=int(entry.get("numSlidingLayers") or 0),
         attention_chunk_size=_optional(entry, "attentionChunkSize", int, where),
         num_chunked_layers=int(entry.get("numChunkedLayers") or 0) if entry.get("attentionChunkSize") else 0,
+        tied_embeddings=bool(entry.get("tieWordEmbeddings", False)),
     )
 
 

@@ -179,7 +179,11 @@ def entry_from_config(config: Mapping[str, Any], hf_id: str, where: str = "confi
             entry["firstKDenseReplace"] = first_dense
         if step > 1:
             entry["interleaveMoeLayerStep"] = step
-    total, active = parameter_counts(text, entry, shared_width, tied=bool(config.get("tie_word_embeddings")))
+    # A multimodal config may carry the key in its text config only; a config without it is read as untied.
+    tied = bool(config.get("tie_word_embeddings", text.get("tie_word_embeddings", False)))
+    if tied:
+        entry["tieWordEmbeddings"] = True
+    total, active = parameter_counts(text, entry, shared_width, tied=tied)
     entry |= {"totalParams": total, "activeParams": active}
     entry["notes"] = (
         f"Imported from {where} by `rocm-vllm catalog import`; parameters computed from the shapes."
