@@ -199,6 +199,19 @@ def test_serve_defaults_follow_the_gpu_size() -> None:
     assert serve_batch_defaults(load_catalog().gpus["MI210"]) == (2048, 256)
 
 
+def test_serve_defaults_follow_the_release_the_image_carries() -> None:
+    """vLLM 0.29.0 adds a 160 GiB tier (16384 batched tokens) that MI300-class GPUs reach; MI210 keeps 2048."""
+    catalog = load_catalog()
+    mi300x, mi355x, mi210 = (catalog.gpus[name] for name in ("MI300X", "MI355X", "MI210"))
+    assert serve_batch_defaults(mi300x, "0.23.0") == serve_batch_defaults(mi355x, "0.23.0") == (8192, 1024)
+    assert serve_batch_defaults(mi300x, "0.29.0") == serve_batch_defaults(mi355x, "0.29.0") == (16384, 1024)
+    assert serve_batch_defaults(mi210, "0.29.0") == (2048, 256)
+    assert serve_batch_defaults(mi300x, "0.26.1") == (8192, 1024)  # between two listed releases: the older
+    late = _plan_70b(release="0.29.0")
+    assert late.max_num_batched_tokens == 16384
+    assert late.activation_bytes == 2 * _plan_70b().activation_bytes  # twice the tokens in the profile batch
+
+
 def test_activation_peak_is_the_larger_of_forward_and_sampler() -> None:
     # forward: 8192 tokens x 2 B x (4 x 8192 + 3 x 28672 / 8); sampler: 1024 x 128,256 x 4 B
     assert activation_peak_bytes(LLAMA_70B, 8, 8192, 1024) == 8192 * 2 * (4 * 8192 + 3 * 3584) == 713_031_680

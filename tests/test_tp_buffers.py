@@ -36,6 +36,15 @@ def test_aiter_all_reduce_is_three_gib_on_mi300_class_gpus_only() -> None:
     assert communication_bytes(1, aiter_allreduce=True, arch="gfx942") == 0  # nothing to all-reduce
 
 
+def test_from_vllm_0_29_aiter_all_reduce_is_allocated_before_the_kv_budget_is_measured() -> None:
+    """0.29.0 builds its own 128 MiB AITER instance when the communicator starts, before the start snapshot."""
+    rccl = rccl_communicator_bytes(8)
+    aiter = rccl + AITER_ALLREDUCE_BYTES
+    assert communication_bytes(8, aiter_allreduce=True, arch="gfx942", release="0.22.0") == aiter
+    assert communication_bytes(8, aiter_allreduce=True, arch="gfx942", release="0.23.0") == aiter
+    assert communication_bytes(8, aiter_allreduce=True, arch="gfx942", release="0.29.0") == rccl
+
+
 def _fusion(args: list[str], env: dict[str, str] | None = None) -> bool:
     environment = {"VLLM_ROCM_USE_AITER": "1", **(env or {})}
     options = read_argv(args, default_context().flags()).options

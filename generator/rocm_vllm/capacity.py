@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from rocm_vllm.catalog import BYTES_PER_WEIGHT, Checkpoint, GpuSpec, ModelSpec
 from rocm_vllm.tp_buffers import communication_bytes
+from rocm_vllm.vllm_facts import release_key
 
 # vLLM 0.23.0 sizes the KV cache as (docs/research/issue-12-facts.md section 2.1, vllm/v1/worker/gpu_worker.py):
 #   requested = ceil(total HBM x gpu_memory_utilization)
@@ -32,10 +33,16 @@ from rocm_vllm.tp_buffers import communication_bytes
 # custom all-reduce when AITER is on).
 NON_TORCH_BYTES = int(0.10 * 2**30)
 BLOCK_SIZE = 16  # vLLM's default KV block size; capacities are whole blocks
-# EngineArgs.get_batch_defaults (vllm/engine/arg_utils.py:2287-2335, 0.23.0): `vllm serve` on GPUs with at
-# least 70 GiB uses 8192 batched tokens and 1024 sequences, smaller GPUs (MI210, an MI250 GCD) 2048 and 256.
-LARGE_GPU_BYTES = 70 * 2**30
-SERVE_BATCH_DEFAULTS = {True: (8192, 1024), False: (2048, 256)}
+# EngineArgs.get_batch_defaults: `vllm serve`'s (batched tokens, sequences) by GPU memory, first tier the GPU
+# reaches; below every tier (MI210, an MI250 GCD) 2048 and 256.  0.23.0 (vllm/engine/arg_utils.py:2287-2335): 8192
+# and 1024 from 70 GiB.  0.29.0 (arg_utils.py:2668-2720, PR #51726) adds 16384 and 1024 from 160 GiB, which
+# MI300X, MI325X and MI355X reach.  A release between two listed ones takes the older one's tiers.
+SERVE_BATCH_TIERS: dict[tuple[int, ...], tuple[tuple[int, int, int], ...]] = {
+    (0, 23, 0): ((70 * 2**30, 8192, 1024),),
+    (0, 29, 0): ((160 * 2**30, 16384, 1024), (70 * 2**30, 8192, 1024)),
+}
+SMALL_GPU_BATCH = (2048, 256)
+DEFAULT_RELEASE = "0.23.0"
 ACTIVATION_BYTES = 2  # bf16/fp16 activations
 LOGIT_BYTES = 4  # the sampler works on float32 logits
 
@@ -277,9 +284,14 @@ def kv_layout(model: ModelSpec, element_bytes: int, tensor: int, pipeline: int) 
     )
 
 
-def serve_batch_defaults(gpu: GpuSpec) -> tuple[int, int]:
-    """`vllm serve`'s default (max_num_batched_tokens, max_num_seqs) on this GPU in vLLM 0.23.0."""
-    return SERVE_BATCH_DEFAULTS[gpu.memory_bytes >= LARGE_GPU_BYTES]
+def serve_batch_defaults(gpu: GpuSpec, release: str = DEFAULT_RELEASE) -> tuple[int, int]:
+    """`vllm serve`'s default (max_num_batched_tokens, max_num_seqs) on this GPU in a vLLM release."""
+    key = release_key(release)
+    known = [k for k in sorted(SERVE_BATCH_TIERS) if k <= key] or [min(SERVE_BATCH_TIERS)]
+    for minimum, tokens, seqs in SERVE_BATCH_TIERS[known[-1]]:
+        if gpu.memory_bytes >= minimum:
+            return tokens, seqs
+    return SMALL_GPU_BATCH
 
 
 def scheduler_batch(
@@ -289,12 +301,13 @@ def scheduler_batch(
     max_num_seqs: int | None,
     *,
     chunked_prefill: bool = True,
+    release: str = DEFAULT_RELEASE,
 ) -> tuple[int, int]:
     """(max_num_batched_tokens, max_num_seqs) as vLLM 0.23.0 settles them (EngineArgs, vllm/engine/
     arg_utils.py:2486-2565): left unset, the batched tokens take the GPU's default, at least max_model_len
     when chunked prefill is off, at most max_num_seqs x max_model_len; left unset, the sequences take the
     default, at most the batched tokens."""
-    default_tokens, default_seqs = serve_batch_defaults(gpu)
+    default_tokens, default_seqs = serve_batch_defaults(gpu, release)
     tokens = max_num_batched_tokens
     if tokens is None:
         tokens = default_tokens
@@ -437,14 +450,21 @@ def plan_memory(
     redundant_experts: int = 0,
     lora: LoraSlots | None = None,
     aiter_allreduce: bool = False,
+    release: str = DEFAULT_RELEASE,
 ) -> MemoryPlan:
     """One GPU's memory for a layout.  `max_model_len` -1 is vLLM's fit-to-memory: the longest length
     (up to the model's positions) whose request fits the KV cache.  With `lora`, the LoRA slots vLLM
     preallocates at model load count like weights (they are allocated before the KV cache is sized).
     `aiter_allreduce`: the recipe turns AITER on with torch.compile (tp_buffers.aiter_allreduce_fusion), so at
-    tensor parallelism above 1 AITER's all-reduce buffers count too."""
+    tensor parallelism above 1 AITER's all-reduce buffers count too.  `release`: the vLLM version the recipe's
+    image carries, for its serve defaults (the rest of the accounting is 0.23.0's)."""
     batched, seqs = scheduler_batch(
-        gpu, max_model_len, max_num_batched_tokens, max_num_seqs, chunked_prefill=chunked_prefill
+        gpu,
+        max_model_len,
+        max_num_batched_tokens,
+        max_num_seqs,
+        chunked_prefill=chunked_prefill,
+        release=release,
     )
     weights = weight_bytes(model, checkpoint, quantization, dtype)
     per_gpu_weights = weight_bytes_per_gpu(
@@ -464,7 +484,9 @@ def plan_memory(
     budget = float(math.ceil(gpu.memory_bytes * gpu_memory_utilization))
     activation = activation_peak_bytes(model, tensor, batched, seqs)
     lora_bytes = lora_bytes_per_gpu(model, lora, tensor, pipeline, data, expert) if lora else 0.0
-    communication = communication_bytes(tensor, aiter_allreduce=aiter_allreduce, arch=gpu.arch)
+    communication = communication_bytes(
+        tensor, aiter_allreduce=aiter_allreduce, arch=gpu.arch, release=release
+    )
     kv_budget = max(0.0, budget - per_gpu_weights - lora_bytes - activation - NON_TORCH_BYTES - communication)
     fitted = fit_max_model_len(layout, kv_budget, model, batched)
     length = max_model_len if max_model_len > 0 else fitted

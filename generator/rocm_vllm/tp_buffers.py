@@ -26,7 +26,11 @@ tensor-parallel size is above 1 (research notes: docs/research/issue-12-facts.md
   vLLM 0.23.0 targets that API (it tests for the pool, allreduce_rms_fusion.py:1201-1215).  No compilation
   (--enforce-eager, -O0, TORCH_COMPILE_DISABLE=1) or -O1 leaves the pass, and the buffers, out; so does a GPU
   AITER does not support: `rocm_aiter_ops.is_enabled()` is false off MI300-class archs (`on_mi3xx`, gfx942 and
-  gfx950; _aiter_ops.py:76-96, 1461-1464), whatever the environment says.
+  gfx950; _aiter_ops.py:76-96, 1461-1464), whatever the environment says.  The logs of 0.21 and 0.22 show the
+  same (calibration points A1, A4).  From 0.29.0 vLLM owns the instance instead: the tensor-parallel communicator
+  builds it with a 128 MiB buffer when the distributed environment starts, before the snapshot
+  (distributed/device_communicators/aiter_custom_all_reduce.py, cuda_communicator.py:66 in the 0.29.0 wheel),
+  so it no longer comes out of the KV cache; a release between the two is taken to behave like 0.23.0.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ import json
 from collections.abc import Iterable
 
 from rocm_vllm.vllm_argv import OPTIMIZATION_LEVEL, Option
+from rocm_vllm.vllm_facts import release_key
 
 MIB = 2**20
 RCCL_CONNECTION_BYTES = 8 * MIB
@@ -46,6 +51,7 @@ RCCL_CONNECTIONS_BY_RANKS = {
 }
 AITER_ALLREDUCE_BYTES = 3 * 2**30 + 8 * MIB
 AITER_ARCHS = frozenset({"gfx942", "gfx950"})
+AITER_ALLREDUCE_OUTSIDE_BUDGET_FROM = (0, 29, 0)
 COMPILATION_CONFIG = frozenset({"--compilation-config", "-cc"})
 
 
@@ -58,12 +64,13 @@ def rccl_communicator_bytes(tensor: int) -> int:
     return RCCL_CONNECTIONS_BY_RANKS[ranks] * RCCL_CONNECTION_BYTES
 
 
-def communication_bytes(tensor: int, *, aiter_allreduce: bool, arch: str) -> int:
+def communication_bytes(tensor: int, *, aiter_allreduce: bool, arch: str, release: str = "0.23.0") -> int:
     """Per-GPU memory tensor parallelism adds to the profile run's reserve (0 at tensor 1); AITER's buffers
-    only on the archs AITER runs on."""
+    only on the archs AITER runs on, and only in releases that build them inside the profile run."""
     if tensor <= 1:
         return 0
-    aiter = AITER_ALLREDUCE_BYTES if aiter_allreduce and arch in AITER_ARCHS else 0
+    in_budget = release_key(release) < AITER_ALLREDUCE_OUTSIDE_BUDGET_FROM
+    aiter = AITER_ALLREDUCE_BYTES if aiter_allreduce and arch in AITER_ARCHS and in_budget else 0
     return rccl_communicator_bytes(tensor) + aiter
 
 

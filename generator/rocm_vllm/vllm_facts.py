@@ -6,6 +6,7 @@ rocm_vllm/data/, so checks never guess what a version supports.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -31,6 +32,12 @@ class VllmFacts:
             or name in self.platform_env_names
             or any(name.startswith(prefix) for prefix in self.platform_env_prefixes)
         )
+
+
+def release_key(release: str) -> tuple[int, ...]:
+    """(major, minor, patch) of a version such as 0.29.0 or 0.23.1rc1: each part's leading digits, for ordering."""
+    parts = [*release.split("."), "0", "0"][:3]
+    return tuple(int(match.group()) if (match := re.match(r"\d+", part)) else 0 for part in parts)
 
 
 def _data_text(name: str) -> str:

@@ -43,3 +43,16 @@ def test_aiter_all_reduce_buffers_leave_too_little_kv_cache() -> None:
 
 def test_eager_mode_builds_no_aiter_all_reduce() -> None:
     assert memory_findings(recipe({"VLLM_ROCM_USE_AITER": "1"}, ["--enforce-eager"])) == []
+
+
+VLLM_0_29_TAG = "rocm10.1.0_ubuntu24.04_py3.14_pytorch_2.13.0_vllm_0.29.0"
+
+
+def test_on_vllm_0_29_the_larger_default_batch_is_what_leaves_too_little() -> None:
+    """The image's release decides: 0.29.0 profiles 16,384 batched tokens on MI300X (1.2 GiB more activations
+    here), while its AITER all-reduce is allocated before the budget is measured."""
+    late = {**recipe({"VLLM_ROCM_USE_AITER": "1"}), "image": {"tag": VLLM_0_29_TAG}}
+    (message,) = memory_findings(late)
+    assert "fewer than one maxModelLen 131072 sequence" in message
+    late["vllm"]["extraArgs"] = ["--max-num-batched-tokens", "8192"]
+    assert memory_findings(late) == []

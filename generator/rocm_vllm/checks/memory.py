@@ -55,7 +55,7 @@ def check_batch(resolved: Resolved, context: CheckContext) -> list[Finding]:
     tokens = batched_tokens_flag(r.extra_args)
     if gpu is None or tokens is None:
         return []
-    _, seqs = scheduler_batch(gpu, r.max_model_len, tokens, r.max_num_seqs)
+    _, seqs = scheduler_batch(gpu, r.max_model_len, tokens, r.max_num_seqs, release=context.vllm.version)
     problems = []
     if not chunked_prefill_flag(r.extra_args) and 0 < tokens < r.max_model_len:
         problems.append(
@@ -103,6 +103,7 @@ def check_memory(resolved: Resolved, context: CheckContext) -> list[Finding]:
         redundant_experts=r.redundant_experts or 0,
         lora=lora_slots(r, model.native_dtype),
         aiter_allreduce=uses_aiter_allreduce(resolved, context),
+        release=context.vllm.version,
     )
     lora_note = (
         f" plus {gib(plan.lora_bytes_per_gpu)} of LoRA slots (lora.maxLoras x maxLoraRank)"
