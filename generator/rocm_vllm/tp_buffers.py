@@ -78,33 +78,34 @@ def _truthy(value: str) -> bool:
     return value.strip().lower() in {"1", "true"}
 
 
-def _compilation_turned_off(option: Option) -> bool:
-    """Whether one --compilation-config option switches compilation or the all-reduce fusion off."""
+# The fusion pass runs only in vLLM's own compile mode (3, VLLM_COMPILE), the default from -O1 up.
+NOT_VLLM_COMPILE = frozenset({"0", "1", "2", "none", "stock_torch_compile", "dynamo_trace_once"})
+
+
+def _compilation_settings(option: Option) -> dict[str, str]:
+    """One --compilation-config option's settings that matter here, by dotted key (`mode`,
+    `pass_config.fuse_allreduce_rms`), lower-cased: from `-cc.key=value` or from the JSON object."""
     if option.dotted:
         key, _, value = option.written.partition(".")[2].partition("=")
-        value = value or (option.values[0] if option.values else "")
-        settings: dict[str, object] = {}
-        node = settings
-        parts = key.split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})  # type: ignore[assignment]
-        node[parts[-1]] = value
-    else:
-        try:
-            parsed = json.loads(option.values[0]) if option.values else {}
-        except json.JSONDecodeError:
-            return False
-        if not isinstance(parsed, dict):
-            return str(parsed).strip().lower() in {"0", "none"}
-        settings = parsed
-    mode = str(settings.get("mode", settings.get("level", ""))).strip().lower()
-    passes = settings.get("pass_config")
-    fusion = str(passes.get("fuse_allreduce_rms", "")).strip().lower() if isinstance(passes, dict) else ""
-    # The fusion pass runs only in vLLM's own compile mode (3, VLLM_COMPILE), the default from -O1 up.
-    return mode in {"0", "1", "2", "none", "stock_torch_compile", "dynamo_trace_once"} or fusion in {
-        "false",
-        "0",
-    }
+        return {key: (value or (option.values[0] if option.values else "")).strip().lower()}
+    try:
+        parsed = json.loads(option.values[0]) if option.values else {}
+    except json.JSONDecodeError:
+        return {}
+    if not isinstance(parsed, dict):
+        return {"mode": str(parsed).strip().lower()}  # `-cc 0`: the mode alone
+    passes = parsed.get("pass_config")
+    settings = {"mode": str(parsed.get("mode", parsed.get("level", ""))).strip().lower()}
+    if isinstance(passes, dict) and "fuse_allreduce_rms" in passes:
+        settings["pass_config.fuse_allreduce_rms"] = str(passes["fuse_allreduce_rms"]).strip().lower()
+    return settings
+
+
+def _compilation_turned_off(option: Option) -> bool:
+    """Whether one --compilation-config option switches vLLM's compilation or the all-reduce fusion off."""
+    settings = _compilation_settings(option)
+    mode = settings.get("mode", settings.get("level", ""))
+    return mode in NOT_VLLM_COMPILE or settings.get("pass_config.fuse_allreduce_rms") in {"false", "0"}
 
 
 def aiter_allreduce_fusion(env: Iterable[tuple[str, str]], options: Iterable[Option]) -> bool:
