@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from rocm_vllm import VLLM_VERSION
 from rocm_vllm.catalog import BYTES_PER_WEIGHT, Checkpoint, GpuSpec, ModelSpec
 from rocm_vllm.tp_buffers import communication_bytes
 from rocm_vllm.vllm_facts import release_key
@@ -42,7 +43,7 @@ SERVE_BATCH_TIERS: dict[tuple[int, ...], tuple[tuple[int, int, int], ...]] = {
     (0, 29, 0): ((160 * 2**30, 16384, 1024), (70 * 2**30, 8192, 1024)),
 }
 SMALL_GPU_BATCH = (2048, 256)
-DEFAULT_RELEASE = "0.23.0"
+DEFAULT_RELEASE = VLLM_VERSION  # the pinned release, whose accounting the rest of this module follows
 ACTIVATION_BYTES = 2  # bf16/fp16 activations
 LOGIT_BYTES = 4  # the sampler works on float32 logits
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
+from rocm_vllm import VLLM_VERSION
 from rocm_vllm.vllm_argv import OPTIMIZATION_LEVEL, Option
 from rocm_vllm.vllm_facts import release_key
 
@@ -64,7 +65,7 @@ def rccl_communicator_bytes(tensor: int) -> int:
     return RCCL_CONNECTIONS_BY_RANKS[ranks] * RCCL_CONNECTION_BYTES
 
 
-def communication_bytes(tensor: int, *, aiter_allreduce: bool, arch: str, release: str = "0.23.0") -> int:
+def communication_bytes(tensor: int, *, aiter_allreduce: bool, arch: str, release: str = VLLM_VERSION) -> int:
     """Per-GPU memory tensor parallelism adds to the profile run's reserve (0 at tensor 1); AITER's buffers
     only on the archs AITER runs on, and only in releases that build them inside the profile run."""
     if tensor <= 1:
