@@ -5,7 +5,7 @@ from __future__ import annotations
 from rocm_vllm.capacity import gib, plan_memory, scheduler_batch
 from rocm_vllm.checks import CheckContext, Resolved
 from rocm_vllm.checks.lora import lora_slots
-from rocm_vllm.fields import field_table
+from rocm_vllm.checks.vllm_cli import recipe_flag_table
 from rocm_vllm.findings import Finding, finding_at
 from rocm_vllm.tp_buffers import aiter_allreduce_fusion
 from rocm_vllm.vllm_argv import read_argv
@@ -74,8 +74,8 @@ def check_batch(resolved: Resolved, context: CheckContext) -> list[Finding]:
 
 def uses_aiter_allreduce(resolved: Resolved, context: CheckContext) -> bool:
     """Whether the recipe's env and flags make vLLM build AITER's custom all-reduce (tp_buffers.py)."""
-    flags = {**dict.fromkeys(field_table().owned_flags(), "value"), **context.flags()}
-    return aiter_allreduce_fusion(resolved.recipe.env, read_argv(resolved.recipe.extra_args, flags).options)
+    options = read_argv(resolved.recipe.extra_args, recipe_flag_table(context)).options
+    return aiter_allreduce_fusion(resolved.recipe.env, options)
 
 
 def check_memory(resolved: Resolved, context: CheckContext) -> list[Finding]:

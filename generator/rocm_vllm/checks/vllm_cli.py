@@ -21,11 +21,17 @@ CHART_OWNED_ENV: dict[str, str] = {
 }
 
 
+def recipe_flag_table(context: CheckContext) -> dict[str, str]:
+    """Every option a recipe's extraArgs can resolve to: the release's and the allow-list's, and the flags the
+    chart writes from a field (so they read as themselves, to be refused as chart-owned, not as unknown)."""
+    return {**dict.fromkeys(field_table().owned_flags(), "value"), **context.flags()}
+
+
 def check_extra_args(resolved: Resolved, context: CheckContext) -> list[Finding]:
     """One finding per token vLLM's parser would refuse, or that fights a flag the chart writes."""
     r, facts = resolved.recipe, context.vllm
     owned = field_table().owned_flags()  # flags the chart writes from a field or by itself: never twice
-    flags = {**dict.fromkeys(owned, "value"), **context.flags()}
+    flags = recipe_flag_table(context)
     findings: list[Finding] = []
 
     def add(index: int, message: str, severity: Severity = Severity.ERROR) -> None:
